@@ -1,2 +1,249 @@
 //! pyhygiene: a git-aware linter that keeps Python bytecode out of repositories.
+//!
+//! Data flows one way: config → file sets (computed once) → rules → diagnostics →
+//! reporter, or fixer (plan → apply).
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod error;
+pub mod lint;
 pub mod pyc;
+pub mod registry;
+pub mod repo;
+pub mod report;
+pub mod rules;
+pub mod settings;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use cli::{CheckArgs, Cli, ColorChoice, Command, CommonArgs, OutputFormat, RulesFormat};
+use diagnostic::Severity;
+use error::Error;
+use lint::{Outcome, Scope};
+use registry::Rule;
+use repo::Root;
+use settings::Settings;
+
+/// Exit status of a run (SPEC §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing at or above `fail-on` remains.
+    Clean,
+    /// A finding at or above `fail-on` remains.
+    Failed,
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        match status {
+            Status::Clean => ExitCode::SUCCESS,
+            Status::Failed => ExitCode::from(1),
+        }
+    }
+}
+
+/// Should output to stdout/stderr be coloured?
+pub fn use_color(choice: ColorChoice, stream_is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stream_is_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Status, Error> {
+    match cli.command {
+        None => check(&cli.check),
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Fix(_)) => Err(Error::Usage {
+            message: "`pyhygiene fix` is not implemented yet".into(),
+            help: Some(
+                "use `pyhygiene check` to see the problems; the fixer is on the roadmap".into(),
+            ),
+        }),
+        Some(Command::Rules(args)) => list_rules(args.format),
+        Some(Command::Explain(args)) => explain(&args.code),
+    }
+}
+
+/// Everything `check` and `fix` share: root, config, settings, scope.
+struct Session {
+    root: Root,
+    settings: Settings,
+    scope: Scope,
+}
+
+impl Session {
+    fn open(paths: &[std::path::PathBuf], common: &CommonArgs) -> Result<Session, Error> {
+        let root = Root::discover(common.root.as_deref())?;
+        let config = if common.no_config {
+            None
+        } else {
+            config::load(&root.path, common.config.as_deref())?
+        };
+        let settings = Settings::resolve(config.as_ref(), common)?;
+        let scope = Scope {
+            paths: paths
+                .iter()
+                .map(|p| root.relativize(p))
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(Session {
+            root,
+            settings,
+            scope,
+        })
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<Status, Error> {
+    let session = Session::open(&args.paths, &args.common)?;
+    let outcome = lint::lint(&session.root, &session.settings, &session.scope)?;
+    report(&session, &outcome, &args.common)?;
+    Ok(status(
+        &outcome,
+        session.settings.fail_on,
+        args.common.exit_zero,
+    ))
+}
+
+fn status(outcome: &Outcome, fail_on: Severity, exit_zero: bool) -> Status {
+    let failing = outcome.diagnostics.iter().any(|d| d.severity >= fail_on);
+    if failing && !exit_zero {
+        Status::Failed
+    } else {
+        Status::Clean
+    }
+}
+
+fn report(session: &Session, outcome: &Outcome, common: &CommonArgs) -> Result<(), Error> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !common.quiet {
+        let color = use_color(common.color, std::io::stderr().is_terminal());
+        let note = if color {
+            "\x1b[1;36mnote\x1b[0m"
+        } else {
+            "note"
+        };
+        for message in &outcome.notes {
+            eprintln!("{note}: {message}");
+        }
+    }
+    match common.output_format {
+        OutputFormat::Human => report::human::write(
+            &mut out,
+            &outcome.diagnostics,
+            report::human::HumanOptions {
+                color: use_color(common.color, std::io::stdout().is_terminal()),
+                verbose: common.verbose,
+                quiet: common.quiet,
+            },
+        )?,
+        OutputFormat::Json => report::json::write(
+            &mut out,
+            &session.root.path,
+            &outcome.diagnostics,
+            &outcome.notes,
+        )?,
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn list_rules(format: RulesFormat) -> Result<Status, Error> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        RulesFormat::Human => {
+            writeln!(
+                out,
+                "{:<7} {:<26} {:<8} {:<13} {}",
+                "code", "name", "default", "file set", "fix"
+            )?;
+            for rule in Rule::ALL {
+                let meta = rule.meta();
+                let default = if meta.enabled {
+                    meta.severity.as_str()
+                } else {
+                    "off"
+                };
+                let safety = match meta.fix_safety {
+                    diagnostic::Safety::Safe => "safe",
+                    diagnostic::Safety::Unsafe => "unsafe",
+                };
+                writeln!(
+                    out,
+                    "{:<7} {:<26} {:<8} {:<13} {} ({safety})",
+                    meta.code,
+                    meta.name,
+                    default,
+                    meta.file_set.as_str(),
+                    meta.fix.as_str()
+                )?;
+            }
+        }
+        RulesFormat::Json => {
+            let rules: Vec<serde_json::Value> = Rule::ALL
+                .iter()
+                .map(|rule| {
+                    let meta = rule.meta();
+                    serde_json::json!({
+                        "code": meta.code,
+                        "name": meta.name,
+                        "summary": meta.summary,
+                        "file_set": meta.file_set.as_str(),
+                        "severity": meta.severity.as_str(),
+                        "enabled": meta.enabled,
+                        "fix": meta.fix.as_str(),
+                        "fix_safety": match meta.fix_safety {
+                            diagnostic::Safety::Safe => "safe",
+                            diagnostic::Safety::Unsafe => "unsafe",
+                        },
+                        "implemented": rule.check().is_some(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rules).map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(Status::Clean)
+}
+
+fn explain(code: &str) -> Result<Status, Error> {
+    let rule =
+        Rule::from_code(code).or_else(|| Rule::ALL.iter().copied().find(|r| r.name() == code));
+    let Some(rule) = rule else {
+        return Err(Error::Usage {
+            message: format!("unknown rule `{code}`"),
+            help: Some(match Rule::suggest(code) {
+                Some(s) => format!("did you mean `{s}`? `pyhygiene rules` lists every rule"),
+                None => "`pyhygiene rules` lists every rule".into(),
+            }),
+        });
+    };
+    let meta = rule.meta();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "# {} ({})\n", meta.name, meta.code)?;
+    writeln!(out, "{}\n", meta.summary)?;
+    let default = if meta.enabled {
+        meta.severity.as_str()
+    } else {
+        "off"
+    };
+    writeln!(
+        out,
+        "Default: {default}. File set: {}.\n",
+        meta.file_set.as_str()
+    )?;
+    write!(out, "{}", meta.explanation.trim_start())?;
+    out.flush()?;
+    Ok(Status::Clean)
+}

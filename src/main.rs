@@ -1,1 +1,35 @@
-fn main() {}
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+fn main() -> ExitCode {
+    let cli = pyhygiene::cli::Cli::parse();
+    let color_choice = match &cli.command {
+        Some(pyhygiene::cli::Command::Check(args)) => args.common.color,
+        Some(pyhygiene::cli::Command::Fix(args)) => args.common.color,
+        _ => cli.check.common.color,
+    };
+    match pyhygiene::run(cli) {
+        Ok(status) => status.into(),
+        Err(pyhygiene::error::Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            let color = pyhygiene::use_color(color_choice, std::io::stderr().is_terminal());
+            let theme = if color {
+                GraphicalTheme::unicode()
+            } else {
+                GraphicalTheme::unicode_nocolor()
+            };
+            let mut rendered = String::new();
+            let handler = GraphicalReportHandler::new_themed(theme);
+            if handler.render_report(&mut rendered, &err).is_err() {
+                rendered = format!("error: {err}");
+            }
+            eprint!("{rendered}");
+            ExitCode::from(2)
+        }
+    }
+}

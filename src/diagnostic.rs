@@ -1,0 +1,178 @@
+//! Findings as data: what rules produce and what reporters and the fixer consume.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::registry::Rule;
+
+/// How bad a finding is; decides the exit code together with `fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// Whether `pyhygiene fix` applies a fix by default (ruff's applicability).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Safety {
+    Safe,
+    Unsafe,
+}
+
+/// The kind of change a fix makes; the fixer orders them untrack → ignore → delete → rmdir.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixKind {
+    /// `git rm --cached` of one file.
+    Untrack,
+    /// `git rm -r --cached` of a whole folder, then ignore it.
+    UntrackFolder,
+    /// Append entries to the root `.gitignore`.
+    AddIgnoreEntries,
+    /// Delete one bytecode file.
+    Delete,
+    /// Remove an empty `__pycache__` folder.
+    RemoveFolder,
+}
+
+impl FixKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixKind::Untrack => "untrack",
+            FixKind::UntrackFolder => "untrack-folder",
+            FixKind::AddIgnoreEntries => "add-ignore-entries",
+            FixKind::Delete => "delete",
+            FixKind::RemoveFolder => "remove-folder",
+        }
+    }
+
+    /// One line for reports: what the fix does.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FixKind::Untrack => "remove from the git index (the file stays on disk)",
+            FixKind::UntrackFolder => {
+                "remove the folder from the git index (files stay on disk) and ignore it"
+            }
+            FixKind::AddIgnoreEntries => "append the missing entries to the root .gitignore",
+            FixKind::Delete => "delete the file",
+            FixKind::RemoveFolder => "remove the empty folder",
+        }
+    }
+}
+
+/// A fix a rule proposes; the fixer decides whether and how to apply it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub kind: FixKind,
+    pub safety: Safety,
+}
+
+/// Where in an ignore file a finding comes from (PYH101's negations).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoreLocation {
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// One finding: one rule, one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// Relative to the root.
+    pub path: PathBuf,
+    /// The path names a folder (PYH003, PYH204), shown with a trailing `/`.
+    pub is_dir: bool,
+    pub message: String,
+    pub fix: Option<Fix>,
+    pub location: Option<IgnoreLocation>,
+}
+
+impl Diagnostic {
+    /// A finding with the rule's default severity and fix; the engine applies the
+    /// configured severity afterwards.
+    pub fn new(rule: Rule, path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        let meta = rule.meta();
+        Diagnostic {
+            rule,
+            severity: meta.severity,
+            path: path.into(),
+            is_dir: false,
+            message: message.into(),
+            fix: Some(Fix {
+                kind: meta.fix,
+                safety: meta.fix_safety,
+            }),
+            location: None,
+        }
+    }
+
+    pub fn dir(mut self) -> Self {
+        self.is_dir = true;
+        self
+    }
+
+    pub fn at(mut self, location: IgnoreLocation) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// The path as reports print it: `/`-separated, non-UTF-8 bytes escaped.
+    pub fn display_path(&self) -> String {
+        let mut s = display_path(&self.path);
+        if self.is_dir {
+            s.push('/');
+        }
+        s
+    }
+
+    /// Sort key that makes output deterministic regardless of walk order.
+    pub fn sort_key(&self) -> (Rule, &Path) {
+        (self.rule, &self.path)
+    }
+}
+
+/// Render a relative path for people and JSON: `/`-separated, with bytes that are
+/// not UTF-8 written as `\xNN` so the exact name stays recoverable.
+pub fn display_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn non_utf8_bytes_are_escaped() {
+        let p = Path::new(OsStr::from_bytes(b"caf\xe9/m.pyc"));
+        assert_eq!(display_path(p), "caf\\xE9/m.pyc");
+        assert_eq!(display_path(Path::new("a b/c.pyc")), "a b/c.pyc");
+        assert_eq!(display_path(Path::new("")), ".");
+    }
+}

@@ -1,0 +1,81 @@
+//! Tool failures (exit 2). Findings are not errors; see `diagnostic`.
+
+use std::path::PathBuf;
+
+use miette::{NamedSource, SourceSpan};
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error("{location}: {message}")]
+    #[diagnostic(code(pyhygiene::config))]
+    Config {
+        location: String,
+        message: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{message}")]
+        span: SourceSpan,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("cannot read config file {}", path.display())]
+    #[diagnostic(code(pyhygiene::config))]
+    ReadConfig {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{message}")]
+    #[diagnostic(code(pyhygiene::usage))]
+    Usage {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("path does not exist: {}", path.display())]
+    #[diagnostic(
+        code(pyhygiene::path),
+        help("paths are relative to the current directory")
+    )]
+    MissingPath { path: PathBuf },
+
+    #[error("{} is outside the repository root {}", path.display(), root.display())]
+    #[diagnostic(code(pyhygiene::path))]
+    OutsideRoot { path: PathBuf, root: PathBuf },
+
+    #[error("root folder {} does not exist or is not a folder", path.display())]
+    #[diagnostic(code(pyhygiene::path))]
+    BadRoot { path: PathBuf },
+
+    #[error("git {args} failed: {message}")]
+    #[diagnostic(code(pyhygiene::git))]
+    Git { args: String, message: String },
+
+    #[error("cannot run git")]
+    #[diagnostic(code(pyhygiene::git), help("is git installed and on PATH?"))]
+    GitSpawn(#[source] std::io::Error),
+
+    #[error("cannot walk {}: {message}", path.display())]
+    #[diagnostic(code(pyhygiene::walk))]
+    Walk { path: PathBuf, message: String },
+
+    #[error("{0}")]
+    #[diagnostic(code(pyhygiene::fix))]
+    Fix(String),
+
+    #[error(transparent)]
+    #[diagnostic(code(pyhygiene::io))]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            help: None,
+        }
+    }
+}

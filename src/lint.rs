@@ -1,0 +1,121 @@
+//! The engine: compute each file set once, run the enabled rules, and scope,
+//! grade and sort what they find.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::diagnostic::Diagnostic;
+use crate::error::Error;
+use crate::registry::{FileSet, Rule};
+use crate::repo::tracked::Tracked;
+use crate::repo::walk::{WalkOptions, Worktree};
+use crate::repo::Root;
+use crate::rules::Context;
+use crate::settings::Settings;
+
+/// What a run found, plus notes about what it could not look at.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub notes: Vec<String>,
+}
+
+/// Limits the report to some paths (relative to the root); empty means everything.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    pub paths: Vec<PathBuf>,
+}
+
+impl Scope {
+    /// Is the diagnostic about something inside the scope? A folder diagnostic
+    /// (a committed virtualenv) is also in scope when a scoped path lies inside it.
+    pub fn contains(&self, diagnostic: &Diagnostic) -> bool {
+        self.paths.is_empty()
+            || self.paths.iter().any(|p| {
+                diagnostic.path.starts_with(p)
+                    || (diagnostic.is_dir && p.starts_with(&diagnostic.path))
+            })
+    }
+}
+
+pub fn lint(root: &Root, settings: &Settings, scope: &Scope) -> Result<Outcome, Error> {
+    let mut notes = Vec::new();
+    let needs = |set: FileSet| {
+        settings
+            .rules
+            .iter()
+            .any(|(rule, _)| rule.meta().file_set == set)
+    };
+    let tracked_rules: Vec<Rule> = settings
+        .rules
+        .iter()
+        .map(|(rule, _)| *rule)
+        .filter(|rule| rule.meta().file_set == FileSet::Tracked)
+        .collect();
+    if !root.is_git && !tracked_rules.is_empty() {
+        let codes: Vec<&str> = tracked_rules.iter().map(|r| r.code()).collect();
+        notes.push(format!(
+            "not a git repository: skipped {} (they read the git index)",
+            codes.join(", ")
+        ));
+    }
+    let want_tracked = root.is_git && !tracked_rules.is_empty();
+    let want_worktree = needs(FileSet::Worktree) || needs(FileSet::IgnoreRules);
+    let options = WalkOptions {
+        headers: settings.is_enabled(Rule::PYH205),
+    };
+
+    // The index read and the walk are independent: run them side by side.
+    let exclude = Arc::clone(&settings.exclude);
+    let (tracked, worktree) = std::thread::scope(|s| {
+        let tracked = want_tracked.then(|| s.spawn(|| Tracked::read(&root.path)));
+        let worktree = want_worktree.then(|| Worktree::walk(&root.path, exclude, options));
+        let tracked = tracked.map(|handle| handle.join().expect("index reader panicked"));
+        (tracked.transpose(), worktree)
+    });
+    let tracked = tracked?;
+
+    for path in &scope.paths {
+        let on_disk = root.path.join(path).symlink_metadata().is_ok();
+        let in_index = tracked
+            .as_ref()
+            .is_some_and(|t| t.entries.iter().any(|e| e.starts_with(path)));
+        if !on_disk && !in_index {
+            return Err(Error::MissingPath { path: path.clone() });
+        }
+    }
+    if let Some(worktree) = &worktree {
+        notes.extend(
+            worktree
+                .errors
+                .iter()
+                .map(|e| format!("could not read {e}")),
+        );
+    }
+
+    let ctx = Context {
+        root: &root.path,
+        settings,
+        tracked: tracked.as_ref(),
+        worktree: worktree.as_ref(),
+    };
+    let mut diagnostics = Vec::new();
+    for (rule, severity) in &settings.rules {
+        let Some(check) = rule.check() else {
+            notes.push(format!(
+                "{rule} ({}) is not implemented yet; skipped",
+                rule.name()
+            ));
+            continue;
+        };
+        let start = diagnostics.len();
+        check(&ctx, &mut diagnostics);
+        for diagnostic in &mut diagnostics[start..] {
+            diagnostic.severity = *severity;
+        }
+    }
+    diagnostics.retain(|d| scope.contains(d) && !settings.exclude.excludes(&d.path));
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    Ok(Outcome { diagnostics, notes })
+}

@@ -1,0 +1,349 @@
+//! The rule registry: one line per rule ties its code, its data file in `rules/`
+//! and its check. Metadata is embedded at build time and parsed once.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::diagnostic::{FixKind, Safety, Severity};
+use crate::rules::{self, Check};
+
+/// Which file set a rule reads; the engine computes only the sets enabled rules need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileSet {
+    Tracked,
+    Worktree,
+    IgnoreRules,
+}
+
+impl FileSet {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileSet::Tracked => "tracked",
+            FileSet::Worktree => "worktree",
+            FileSet::IgnoreRules => "ignore-rules",
+        }
+    }
+}
+
+/// A rule's data file, `rules/<CODE>.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RuleMeta {
+    pub code: String,
+    pub name: String,
+    pub summary: String,
+    pub file_set: FileSet,
+    pub severity: Severity,
+    pub enabled: bool,
+    pub fix: FixKind,
+    pub fix_safety: Safety,
+    pub explanation: String,
+}
+
+macro_rules! registry {
+    ($($code:ident => $check:expr,)*) => {
+        /// A rule, by its stable code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule { $($code,)* }
+
+        impl Rule {
+            /// Every rule, in code order.
+            pub const ALL: &'static [Rule] = &[$(Rule::$code,)*];
+
+            pub fn code(self) -> &'static str {
+                match self { $(Rule::$code => stringify!($code),)* }
+            }
+
+            /// The embedded text of `rules/<CODE>.toml`.
+            pub fn data(self) -> &'static str {
+                match self {
+                    $(Rule::$code => include_str!(concat!("../rules/", stringify!($code), ".toml")),)*
+                }
+            }
+
+            /// The check, or `None` while the rule is specified but not built yet.
+            pub fn check(self) -> Option<Check> {
+                match self { $(Rule::$code => $check,)* }
+            }
+        }
+    };
+}
+
+registry! {
+    PYH001 => Some(rules::tracked::tracked_bytecode),
+    PYH002 => Some(rules::tracked::tracked_tool_cache),
+    PYH003 => Some(rules::tracked::tracked_virtualenv),
+    PYH101 => None,
+    PYH201 => None,
+    PYH202 => None,
+    PYH203 => None,
+    PYH204 => None,
+    PYH205 => None,
+    PYH206 => None,
+}
+
+impl Rule {
+    pub fn meta(self) -> &'static RuleMeta {
+        static METAS: OnceLock<Vec<RuleMeta>> = OnceLock::new();
+        let metas = METAS.get_or_init(|| {
+            Rule::ALL
+                .iter()
+                .map(|rule| {
+                    // A broken data file is a build defect caught by the registry tests.
+                    toml::from_str(rule.data()).unwrap_or_else(|err| {
+                        panic!("rules/{}.toml is invalid: {err}", rule.code())
+                    })
+                })
+                .collect()
+        });
+        &metas[self as usize]
+    }
+
+    pub fn name(self) -> &'static str {
+        &self.meta().name
+    }
+
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL
+            .iter()
+            .copied()
+            .find(|rule| rule.code().eq_ignore_ascii_case(code))
+    }
+
+    /// Rules selected by a code, a code prefix (`PYH2`) or `ALL`, as ruff does.
+    pub fn matching(selector: &str) -> Vec<Rule> {
+        let selector = selector.trim();
+        if selector.eq_ignore_ascii_case("ALL") {
+            return Rule::ALL.to_vec();
+        }
+        let upper = selector.to_ascii_uppercase();
+        if upper.is_empty() {
+            return Vec::new();
+        }
+        Rule::ALL
+            .iter()
+            .copied()
+            .filter(|rule| rule.code().starts_with(&upper) || rule.name() == selector)
+            .collect()
+    }
+
+    /// The closest known code or name, for "did you mean" help.
+    pub fn suggest(input: &str) -> Option<&'static str> {
+        let input = input.to_ascii_lowercase();
+        Rule::ALL
+            .iter()
+            .flat_map(|rule| [rule.code(), rule.name()])
+            .map(|candidate| {
+                (
+                    edit_distance(&input, &candidate.to_ascii_lowercase()),
+                    candidate,
+                )
+            })
+            .filter(|(distance, _)| *distance <= 3)
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, candidate)| candidate)
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Levenshtein distance; inputs are short rule codes and names.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The data files in `rules/` and the registry must describe the same rules.
+    #[test]
+    fn rule_files_and_registry_agree() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+        let mut on_disk = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("toml"),
+                "{path:?}"
+            );
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let meta: RuleMeta =
+                toml::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            assert_eq!(meta.code, stem, "code field must match the file name");
+            assert!(on_disk.insert(stem), "duplicate rule file");
+        }
+        let registered: BTreeSet<String> = Rule::ALL.iter().map(|r| r.code().to_owned()).collect();
+        assert_eq!(on_disk, registered, "rules/ and the registry disagree");
+    }
+
+    #[test]
+    fn metadata_is_well_formed() {
+        let mut names = BTreeSet::new();
+        for rule in Rule::ALL {
+            let meta = rule.meta();
+            assert_eq!(meta.code, rule.code());
+            assert!(names.insert(&meta.name), "duplicate name {}", meta.name);
+            assert!(
+                meta.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{} is not kebab-case",
+                meta.name
+            );
+            assert!(
+                !meta.summary.ends_with('.'),
+                "{}: summary ends with a period",
+                meta.code
+            );
+            for heading in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Fix safety",
+            ] {
+                assert!(
+                    meta.explanation.contains(heading),
+                    "{} lacks {heading}",
+                    meta.code
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn spec_defaults() {
+        use Severity::*;
+        let expect = [
+            (
+                "PYH001",
+                "tracked-bytecode",
+                Error,
+                true,
+                FileSet::Tracked,
+                Safety::Safe,
+            ),
+            (
+                "PYH002",
+                "tracked-tool-cache",
+                Warning,
+                true,
+                FileSet::Tracked,
+                Safety::Safe,
+            ),
+            (
+                "PYH003",
+                "tracked-virtualenv",
+                Error,
+                true,
+                FileSet::Tracked,
+                Safety::Unsafe,
+            ),
+            (
+                "PYH101",
+                "bytecode-not-ignored",
+                Error,
+                true,
+                FileSet::IgnoreRules,
+                Safety::Safe,
+            ),
+            (
+                "PYH201",
+                "orphaned-bytecode",
+                Warning,
+                true,
+                FileSet::Worktree,
+                Safety::Safe,
+            ),
+            (
+                "PYH202",
+                "sourceless-module",
+                Error,
+                true,
+                FileSet::Worktree,
+                Safety::Unsafe,
+            ),
+            (
+                "PYH203",
+                "legacy-bytecode",
+                Warning,
+                true,
+                FileSet::Worktree,
+                Safety::Safe,
+            ),
+            (
+                "PYH204",
+                "empty-pycache",
+                Warning,
+                true,
+                FileSet::Worktree,
+                Safety::Safe,
+            ),
+            (
+                "PYH205",
+                "stale-bytecode",
+                Warning,
+                false,
+                FileSet::Worktree,
+                Safety::Safe,
+            ),
+            (
+                "PYH206",
+                "foreign-interpreter-cache",
+                Warning,
+                false,
+                FileSet::Worktree,
+                Safety::Safe,
+            ),
+        ];
+        assert_eq!(Rule::ALL.len(), expect.len());
+        for (rule, (code, name, severity, enabled, set, safety)) in Rule::ALL.iter().zip(expect) {
+            let meta = rule.meta();
+            assert_eq!(
+                (
+                    meta.code.as_str(),
+                    meta.name.as_str(),
+                    meta.severity,
+                    meta.enabled,
+                    meta.file_set,
+                    meta.fix_safety
+                ),
+                (code, name, severity, enabled, set, safety)
+            );
+        }
+    }
+
+    #[test]
+    fn selection_by_prefix_and_suggestions() {
+        assert_eq!(
+            Rule::matching("PYH00"),
+            vec![Rule::PYH001, Rule::PYH002, Rule::PYH003]
+        );
+        assert_eq!(Rule::matching("pyh101"), vec![Rule::PYH101]);
+        assert_eq!(Rule::matching("ALL").len(), Rule::ALL.len());
+        assert_eq!(Rule::matching("orphaned-bytecode"), vec![Rule::PYH201]);
+        assert!(Rule::matching("XYZ").is_empty());
+        assert_eq!(Rule::suggest("PYH01"), Some("PYH001"));
+        assert_eq!(Rule::suggest("tracked-bytecod"), Some("tracked-bytecode"));
+        assert_eq!(Rule::suggest("completely-unrelated-words"), None);
+    }
+}

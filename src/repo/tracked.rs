@@ -1,0 +1,197 @@
+//! The tracked file set: every path in the git index, read with one `git ls-files`.
+
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::repo::git;
+
+/// Index entries (committed or staged, including files deleted from disk but still
+/// staged), relative to the root. Submodules are not descended into.
+#[derive(Debug, Default)]
+pub struct Tracked {
+    pub entries: Vec<PathBuf>,
+    /// Committed virtual environments, outermost only.
+    pub virtualenvs: Vec<Virtualenv>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Virtualenv {
+    pub path: PathBuf,
+    /// Tracked files inside it.
+    pub files: usize,
+}
+
+/// Mode of a gitlink (submodule) entry.
+const GITLINK_MODE: &[u8] = b"160000";
+
+impl Tracked {
+    pub fn read(root: &Path) -> Result<Tracked, Error> {
+        let output = git::run(root, ["ls-files", "-z", "--stage"])?;
+        Ok(Tracked::parse(&output.stdout))
+    }
+
+    /// Parse `git ls-files -z --stage`: `<mode> <object> <stage>\t<path>\0`.
+    pub fn parse(stdout: &[u8]) -> Tracked {
+        let mut entries = Vec::new();
+        for record in stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            let Some(tab) = record.iter().position(|b| *b == b'\t') else {
+                continue;
+            };
+            let (meta, path) = (&record[..tab], &record[tab + 1..]);
+            if meta.starts_with(GITLINK_MODE) {
+                continue;
+            }
+            let path = PathBuf::from(OsStr::from_bytes(path));
+            // Conflicted files appear once per stage; git lists them together.
+            if entries.last() != Some(&path) {
+                entries.push(path);
+            }
+        }
+        let virtualenvs = find_virtualenvs(&entries);
+        Tracked {
+            entries,
+            virtualenvs,
+        }
+    }
+
+    /// The committed virtual environment this path lies in, if any.
+    pub fn virtualenv_of(&self, path: &Path) -> Option<&Virtualenv> {
+        self.virtualenvs
+            .iter()
+            .find(|env| path.starts_with(&env.path))
+    }
+}
+
+/// Folders holding a tracked `pyvenv.cfg`, or a tracked `bin/activate`
+/// (`Scripts/activate`) beside a tracked `lib/python*/site-packages` (`Lib/site-packages`).
+fn find_virtualenvs(entries: &[PathBuf]) -> Vec<Virtualenv> {
+    let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut activators: BTreeSet<&Path> = BTreeSet::new();
+    let mut site_packages: BTreeSet<&Path> = BTreeSet::new();
+    for path in entries {
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let parent = path.parent().unwrap_or(Path::new(""));
+        if name == "pyvenv.cfg" {
+            roots.insert(parent.to_owned());
+        } else if name == "activate" {
+            if let (Some(dir), Some(env)) = (parent.file_name(), parent.parent()) {
+                if dir == "bin" || dir == "Scripts" {
+                    activators.insert(env);
+                }
+            }
+        }
+        if let Some(env) = site_packages_owner(path) {
+            site_packages.insert(env);
+        }
+    }
+    roots.extend(
+        activators
+            .intersection(&site_packages)
+            .map(|p| p.to_path_buf()),
+    );
+
+    // Outermost only: an environment inside another is part of it.
+    let outermost: Vec<PathBuf> = roots
+        .iter()
+        .filter(|env| {
+            !roots
+                .iter()
+                .any(|other| other != *env && env.starts_with(other))
+        })
+        .cloned()
+        .collect();
+    outermost
+        .into_iter()
+        .map(|path| Virtualenv {
+            files: entries.iter().filter(|e| e.starts_with(&path)).count(),
+            path,
+        })
+        .collect()
+}
+
+/// `X` for a path under `X/lib/python*/site-packages/` or `X/Lib/site-packages/`.
+fn site_packages_owner(path: &Path) -> Option<&Path> {
+    path.ancestors()
+        .skip(1)
+        .filter(|dir| dir.file_name() == Some(OsStr::new("site-packages")))
+        .find_map(|dir| {
+            let parent = dir.parent()?;
+            let parent_name = parent.file_name()?.as_bytes();
+            if parent_name == b"Lib" {
+                return parent.parent();
+            }
+            let lib = parent.parent()?;
+            (parent_name.starts_with(b"python") && lib.file_name() == Some(OsStr::new("lib")))
+                .then(|| lib.parent())
+                .flatten()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(paths: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for p in paths {
+            out.extend_from_slice(b"100644 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\t");
+            out.extend_from_slice(p);
+            out.push(0);
+        }
+        out
+    }
+
+    #[test]
+    fn parses_raw_names_and_skips_submodules() {
+        let mut raw = index(&[b"a b.pyc", b"caf\xe9.pyc", b"tab\there.py"]);
+        raw.extend_from_slice(b"160000 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\tvendor/sub\0");
+        let tracked = Tracked::parse(&raw);
+        assert_eq!(
+            tracked.entries,
+            vec![
+                PathBuf::from("a b.pyc"),
+                PathBuf::from(OsStr::from_bytes(b"caf\xe9.pyc")),
+                PathBuf::from("tab\there.py"),
+            ]
+        );
+    }
+
+    #[test]
+    fn conflicted_entries_appear_once() {
+        let raw = b"100644 aaaa 1\tm.pyc\0100644 bbbb 2\tm.pyc\0100644 cccc 3\tm.pyc\0";
+        assert_eq!(Tracked::parse(raw).entries, vec![PathBuf::from("m.pyc")]);
+    }
+
+    #[test]
+    fn virtualenvs_by_cfg_or_by_layout() {
+        let raw = index(&[
+            b"env/pyvenv.cfg",
+            b"env/bin/activate",
+            b"env/lib/python3.11/site-packages/pip/__init__.py",
+            b"env/inner/pyvenv.cfg",
+            b"win/Scripts/activate",
+            b"win/Lib/site-packages/x.py",
+            b"tools/bin/activate",
+            b"tools/readme.txt",
+        ]);
+        let tracked = Tracked::parse(&raw);
+        assert_eq!(
+            tracked.virtualenvs,
+            vec![
+                Virtualenv {
+                    path: "env".into(),
+                    files: 4
+                },
+                Virtualenv {
+                    path: "win".into(),
+                    files: 2
+                },
+            ]
+        );
+    }
+}

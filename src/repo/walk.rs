@@ -1,0 +1,286 @@
+//! The worktree file set: one parallel walk over the files on disk, ignored ones
+//! included, keeping only what the worktree rules look at.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+
+use crate::settings::Exclude;
+
+/// Folder names that are never descended into (SPEC §2), besides virtualenvs.
+const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "site-packages", "dist-packages"];
+
+/// What to collect beyond names: file contents are read only when a rule needs them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WalkOptions {
+    /// Read the first bytes of each cache file and stat each source (PYH205).
+    pub headers: bool,
+}
+
+/// Size and whole-second mtime of a source, as CPython compares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceStat {
+    pub mtime: i64,
+    pub size: u64,
+}
+
+/// A file that is bytecode by name, or anything inside a `__pycache__` folder.
+#[derive(Debug, Clone)]
+pub struct CacheFile {
+    pub path: PathBuf,
+    pub is_symlink: bool,
+    /// Up to the first 16 bytes, when headers were asked for; `Err` when unreadable.
+    pub head: Option<Result<Vec<u8>, String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Worktree {
+    pub caches: Vec<CacheFile>,
+    /// Python sources (`*.py`, `*.pyw`), with their stat when headers were read.
+    pub sources: HashMap<PathBuf, Option<SourceStat>>,
+    /// Folders named `__pycache__`, and whether anything is inside.
+    pub pycache_dirs: Vec<(PathBuf, bool)>,
+    /// Entries named `__pycache__` that are not folders.
+    pub pycache_files: Vec<PathBuf>,
+    /// Folders that hold at least one Python source.
+    pub source_dirs: BTreeSet<PathBuf>,
+    /// Entries that could not be read (permissions, races); reported as notes.
+    pub errors: Vec<String>,
+}
+
+impl Worktree {
+    pub fn has_source(&self, path: &Path) -> bool {
+        self.sources.contains_key(path)
+    }
+
+    /// Walk `root` in parallel, pruning skipped folders before descending.
+    pub fn walk(root: &Path, exclude: Arc<Exclude>, options: WalkOptions) -> Worktree {
+        let prune_root = root.to_owned();
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(8);
+        let walker = WalkBuilder::new(root)
+            .standard_filters(false)
+            .hidden(false)
+            .follow_links(false)
+            .threads(threads)
+            .filter_entry(move |entry| keep(entry, &prune_root, &exclude))
+            .build_parallel();
+        let shared = Arc::new(Mutex::new(Vec::new()));
+        let mut builder = CollectorBuilder {
+            root: root.to_owned(),
+            options,
+            shared: Arc::clone(&shared),
+        };
+        walker.visit(&mut builder);
+        drop(builder);
+        let parts = std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()));
+        Worktree::merge(parts)
+    }
+
+    fn merge(parts: Vec<Partial>) -> Worktree {
+        let mut tree = Worktree::default();
+        let mut pycache_dirs = Vec::new();
+        let mut nonempty = HashSet::new();
+        for part in parts {
+            tree.caches.extend(part.caches);
+            tree.sources.extend(part.sources);
+            pycache_dirs.extend(part.pycache_dirs);
+            nonempty.extend(part.nonempty_pycache);
+            tree.pycache_files.extend(part.pycache_files);
+            tree.errors.extend(part.errors);
+        }
+        tree.source_dirs = tree
+            .sources
+            .keys()
+            .map(|p| p.parent().unwrap_or(Path::new("")).to_owned())
+            .collect();
+        tree.pycache_dirs = pycache_dirs
+            .into_iter()
+            .map(|dir| {
+                let has_entries = nonempty.contains(&dir);
+                (dir, has_entries)
+            })
+            .collect();
+        tree.caches.sort_by(|a, b| a.path.cmp(&b.path));
+        tree.pycache_dirs.sort();
+        tree.pycache_files.sort();
+        tree.errors.sort();
+        tree
+    }
+}
+
+/// Prune before descending: `.git`, virtualenvs, package folders and `exclude`.
+fn keep(entry: &DirEntry, root: &Path, exclude: &Exclude) -> bool {
+    if entry.depth() == 0 {
+        return true;
+    }
+    let name = entry.file_name();
+    if name == ".git" {
+        return false;
+    }
+    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+    if is_dir {
+        if SKIPPED_DIRS.iter().any(|skip| name == OsStr::new(skip)) {
+            return false;
+        }
+        if entry.path().join("pyvenv.cfg").exists() {
+            return false;
+        }
+    }
+    if !exclude.is_empty() {
+        if let Ok(relative) = entry.path().strip_prefix(root) {
+            if exclude.matches(relative) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// One thread's findings, merged when the walk ends.
+#[derive(Default)]
+struct Partial {
+    caches: Vec<CacheFile>,
+    sources: Vec<(PathBuf, Option<SourceStat>)>,
+    pycache_dirs: Vec<PathBuf>,
+    nonempty_pycache: Vec<PathBuf>,
+    pycache_files: Vec<PathBuf>,
+    errors: Vec<String>,
+}
+
+struct CollectorBuilder {
+    root: PathBuf,
+    options: WalkOptions,
+    shared: Arc<Mutex<Vec<Partial>>>,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for CollectorBuilder {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Collector {
+            root: self.root.clone(),
+            options: self.options,
+            part: Partial::default(),
+            shared: Arc::clone(&self.shared),
+        })
+    }
+}
+
+struct Collector {
+    root: PathBuf,
+    options: WalkOptions,
+    part: Partial,
+    shared: Arc<Mutex<Vec<Partial>>>,
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let part = std::mem::take(&mut self.part);
+        self.shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(part);
+    }
+}
+
+impl ParallelVisitor for Collector {
+    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                self.part.errors.push(err.to_string());
+                return WalkState::Continue;
+            }
+        };
+        if entry.depth() == 0 {
+            return WalkState::Continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(&self.root) else {
+            return WalkState::Continue;
+        };
+        let Some(file_type) = entry.file_type() else {
+            return WalkState::Continue;
+        };
+        let name = entry.file_name().as_bytes();
+        let parent = relative.parent().unwrap_or(Path::new(""));
+        let in_pycache = parent.file_name() == Some(OsStr::new("__pycache__"));
+        if in_pycache {
+            self.part.nonempty_pycache.push(parent.to_owned());
+        }
+        if name == b"__pycache__" {
+            if file_type.is_dir() {
+                self.part.pycache_dirs.push(relative.to_owned());
+            } else {
+                self.part.pycache_files.push(relative.to_owned());
+            }
+            if !in_pycache {
+                return WalkState::Continue;
+            }
+        }
+        if file_type.is_dir() {
+            return WalkState::Continue;
+        }
+        if in_pycache || is_bytecode_name(name) {
+            let head =
+                (self.options.headers && file_type.is_file()).then(|| read_head(entry.path()));
+            self.part.caches.push(CacheFile {
+                path: relative.to_owned(),
+                is_symlink: file_type.is_symlink(),
+                head,
+            });
+        } else if file_type.is_file() && (name.ends_with(b".py") || name.ends_with(b".pyw")) {
+            let stat = if self.options.headers {
+                entry.metadata().ok().map(|m| {
+                    use std::os::unix::fs::MetadataExt;
+                    SourceStat {
+                        mtime: m.mtime(),
+                        size: m.size(),
+                    }
+                })
+            } else {
+                None
+            };
+            self.part.sources.push((relative.to_owned(), stat));
+        }
+        WalkState::Continue
+    }
+}
+
+/// Names worth a look outside `__pycache__`: legacy `.pyc`/`.pyo` (any case) and
+/// Jython's `$py.class`.
+pub fn is_bytecode_name(name: &[u8]) -> bool {
+    let lower_ends = |suffix: &[u8]| {
+        name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    lower_ends(b".pyc") || lower_ends(b".pyo") || name.ends_with(b"$py.class")
+}
+
+/// The first 16 bytes: every `.pyc` header generation fits.
+fn read_head(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut head = Vec::with_capacity(16);
+    file.take(16)
+        .read_to_end(&mut head)
+        .map_err(|e| e.to_string())?;
+    Ok(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytecode_names() {
+        for yes in ["m.pyc", "M.PYC", "m.pyo", "Foo$py.class", ".pyc"] {
+            assert!(is_bytecode_name(yes.as_bytes()), "{yes}");
+        }
+        for no in ["notes.pyc.txt", "m.py", "pyc", "Foo.class", "m.pyc.1234"] {
+            assert!(!is_bytecode_name(no.as_bytes()), "{no}");
+        }
+    }
+}

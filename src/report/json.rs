@@ -1,0 +1,90 @@
+//! The stable JSON document (`--output-format json`).
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::diagnostic::{display_path, Diagnostic};
+use crate::report::Summary;
+
+/// Bumped on any incompatible change of the document's shape.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    root: String,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+    notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: &'static str,
+    path: String,
+    is_dir: bool,
+    message: &'a str,
+    fix: Option<JsonFix>,
+    ignore_file: Option<String>,
+    ignore_line: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct JsonFix {
+    kind: &'static str,
+    safety: &'static str,
+    description: &'static str,
+}
+
+pub fn write(
+    out: &mut dyn Write,
+    root: &Path,
+    diagnostics: &[Diagnostic],
+    notes: &[String],
+) -> std::io::Result<()> {
+    let document = Document {
+        version: FORMAT_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        root: root.display().to_string(),
+        diagnostics: diagnostics.iter().map(convert).collect(),
+        summary: Summary::of(diagnostics),
+        notes,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+fn convert(d: &Diagnostic) -> JsonDiagnostic<'_> {
+    JsonDiagnostic {
+        code: d.rule.code(),
+        name: d.rule.name(),
+        severity: d.severity.as_str(),
+        path: display_path(&d.path),
+        is_dir: d.is_dir,
+        message: &d.message,
+        fix: d.fix.as_ref().map(|f| JsonFix {
+            kind: f.kind.as_str(),
+            safety: match f.safety {
+                crate::diagnostic::Safety::Safe => "safe",
+                crate::diagnostic::Safety::Unsafe => "unsafe",
+            },
+            description: f.kind.describe(),
+        }),
+        ignore_file: d.location.as_ref().map(|l| display_path(&l.file)),
+        ignore_line: d.location.as_ref().map(|l| l.line),
+    }
+}

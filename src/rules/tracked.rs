@@ -1,0 +1,133 @@
+//! Rules over the git index: PYH001 tracked-bytecode, PYH002 tracked-tool-cache,
+//! PYH003 tracked-virtualenv.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use globset::GlobSet;
+
+use crate::diagnostic::{display_path, Diagnostic};
+use crate::registry::Rule;
+use crate::rules::Context;
+
+/// PYH001: tracked `.pyc`/`.pyo`/`$py.class`, or anything under `__pycache__/`.
+pub fn tracked_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tracked) = ctx.tracked else { return };
+    for path in &tracked.entries {
+        if tracked.virtualenv_of(path).is_some() {
+            continue; // PYH003 reports the environment as a whole.
+        }
+        if let Some(what) = bytecode_kind(path) {
+            out.push(Diagnostic::new(
+                Rule::PYH001,
+                path,
+                format!("{what} is tracked by git"),
+            ));
+        }
+    }
+}
+
+/// What kind of bytecode a tracked path is, for the message.
+fn bytecode_kind(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.as_bytes();
+    let ends = |suffix: &[u8]| {
+        name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    let in_pycache = path
+        .parent()
+        .is_some_and(|p| p.components().any(|c| c.as_os_str() == "__pycache__"));
+    let is_pyc = ends(b".pyc") || ends(b".pyo");
+    if in_pycache {
+        Some(if is_pyc {
+            "bytecode cache"
+        } else {
+            "file inside `__pycache__/`"
+        })
+    } else if is_pyc {
+        Some("legacy bytecode")
+    } else if name.ends_with(b"$py.class") {
+        Some("Jython bytecode")
+    } else {
+        None
+    }
+}
+
+/// PYH002: tracked files under tool cache folders (`.pytest_cache/`, `*.egg-info/`, …).
+pub fn tracked_tool_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tracked) = ctx.tracked else { return };
+    let caches = &ctx.settings.tool_caches;
+    for path in &tracked.entries {
+        if tracked.virtualenv_of(path).is_some() {
+            continue;
+        }
+        let Some(folder) = path.parent().and_then(|p| tool_cache_folder(p, caches)) else {
+            continue;
+        };
+        out.push(Diagnostic::new(
+            Rule::PYH002,
+            path,
+            format!("tool cache `{}/` is tracked by git", display_path(folder)),
+        ));
+    }
+}
+
+/// The outermost folder of `parent` whose name is a tool cache.
+fn tool_cache_folder<'p>(parent: &'p Path, caches: &GlobSet) -> Option<&'p Path> {
+    let bytes = parent.as_os_str().as_bytes();
+    let mut end = 0;
+    for name in bytes.split(|b| *b == b'/') {
+        end += name.len();
+        if caches.is_match(OsStr::from_bytes(name)) {
+            return Some(Path::new(OsStr::from_bytes(&bytes[..end])));
+        }
+        end += 1;
+    }
+    None
+}
+
+/// PYH003: committed virtual environments, one diagnostic per environment.
+pub fn tracked_virtualenv(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tracked) = ctx.tracked else { return };
+    for env in &tracked.virtualenvs {
+        let files = if env.files == 1 { "file" } else { "files" };
+        out.push(
+            Diagnostic::new(
+                Rule::PYH003,
+                &env.path,
+                format!(
+                    "virtual environment `{}/` is tracked by git ({} {files})",
+                    display_path(&env.path),
+                    env.files
+                ),
+            )
+            .dir(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds() {
+        assert_eq!(
+            bytecode_kind(Path::new("pkg/__pycache__/m.cpython-311.pyc")),
+            Some("bytecode cache")
+        );
+        assert_eq!(bytecode_kind(Path::new("m.pyc")), Some("legacy bytecode"));
+        assert_eq!(bytecode_kind(Path::new("m.pyo")), Some("legacy bytecode"));
+        assert_eq!(
+            bytecode_kind(Path::new("Foo$py.class")),
+            Some("Jython bytecode")
+        );
+        assert_eq!(
+            bytecode_kind(Path::new("__pycache__/notes.txt")),
+            Some("file inside `__pycache__/`")
+        );
+        assert_eq!(bytecode_kind(Path::new("notes.pyc.txt")), None);
+        assert_eq!(bytecode_kind(Path::new("pyc/readme.md")), None);
+        assert_eq!(bytecode_kind(Path::new("__pycache__")), None);
+    }
+}

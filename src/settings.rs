@@ -1,0 +1,314 @@
+//! Settings: defaults, then the config file, then command-line flags, validated
+//! into the form the engine uses.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use toml::Spanned;
+
+use crate::cli::CommonArgs;
+use crate::config::{Level, LoadedConfig};
+use crate::diagnostic::Severity;
+use crate::error::Error;
+use crate::registry::Rule;
+
+/// Tool cache folders PYH002 knows without configuration.
+pub const DEFAULT_TOOL_CACHES: &[&str] = &[
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    ".tox",
+    ".nox",
+    ".ipynb_checkpoints",
+    "*.egg-info",
+];
+
+/// The `.gitignore` lines PYH101 requires by default (GitHub's Python template).
+pub const DEFAULT_IGNORE_ENTRIES: &[&str] = &["__pycache__/", "*.py[cod]", "*$py.class"];
+
+#[derive(Debug)]
+pub struct Settings {
+    /// Enabled rules with their effective severity, in code order.
+    pub rules: Vec<(Rule, Severity)>,
+    pub fail_on: Severity,
+    pub exclude: Arc<Exclude>,
+    pub python_tags: Vec<String>,
+    pub tool_caches: GlobSet,
+    pub ignore_entries: Vec<String>,
+}
+
+impl Settings {
+    pub fn severity(&self, rule: Rule) -> Option<Severity> {
+        self.rules.iter().find(|(r, _)| *r == rule).map(|(_, s)| *s)
+    }
+
+    pub fn is_enabled(&self, rule: Rule) -> bool {
+        self.severity(rule).is_some()
+    }
+
+    /// Resolve defaults ← config ← flags.
+    pub fn resolve(config: Option<&LoadedConfig>, args: &CommonArgs) -> Result<Settings, Error> {
+        let options = config.map(|c| &c.options);
+        let spanned_err = |item: &Spanned<String>, message: String| -> Error {
+            match config {
+                Some(c) => c.error_at(item.span(), message),
+                None => Error::usage(message),
+            }
+        };
+
+        // Selection, as ruff: select replaces the default set, extend-select adds, ignore removes.
+        let mut selected: Vec<Rule> = Rule::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.meta().enabled)
+            .collect();
+        if let Some(select) = options.and_then(|o| o.select.as_ref()) {
+            selected = resolve_selectors(
+                select.iter().map(|s| (s.get_ref().as_str(), Some(s))),
+                &spanned_err,
+            )?;
+        }
+        if let Some(select) = &args.select {
+            selected = resolve_selectors(select.iter().map(|s| (s.as_str(), None)), &spanned_err)?;
+        }
+        let config_extend = options
+            .and_then(|o| o.extend_select.as_ref())
+            .into_iter()
+            .flatten();
+        selected.extend(resolve_selectors(
+            config_extend.map(|s| (s.get_ref().as_str(), Some(s))),
+            &spanned_err,
+        )?);
+        selected.extend(resolve_selectors(
+            args.extend_select.iter().map(|s| (s.as_str(), None)),
+            &spanned_err,
+        )?);
+        let config_ignore = options
+            .and_then(|o| o.ignore.as_ref())
+            .into_iter()
+            .flatten();
+        let mut ignored = resolve_selectors(
+            config_ignore.map(|s| (s.get_ref().as_str(), Some(s))),
+            &spanned_err,
+        )?;
+        ignored.extend(resolve_selectors(
+            args.ignore.iter().map(|s| (s.as_str(), None)),
+            &spanned_err,
+        )?);
+        selected.retain(|r| !ignored.contains(r));
+        selected.sort();
+        selected.dedup();
+
+        let mut rules = Vec::with_capacity(selected.len());
+        for rule in selected {
+            let mut severity = Some(rule.meta().severity);
+            if let Some(table) = options.and_then(|o| o.severity.as_ref()) {
+                for (code, level) in table {
+                    let Some(target) = Rule::from_code(code.get_ref()) else {
+                        let mut message =
+                            format!("unknown rule code `{}` in [severity]", code.get_ref());
+                        if let Some(s) = Rule::suggest(code.get_ref()) {
+                            message.push_str(&format!(" (did you mean `{s}`?)"));
+                        }
+                        return Err(spanned_err(code, message));
+                    };
+                    if target == rule {
+                        severity = match level.get_ref() {
+                            Level::Error => Some(Severity::Error),
+                            Level::Warning => Some(Severity::Warning),
+                            Level::Off => None,
+                        };
+                    }
+                }
+            }
+            if let Some(severity) = severity {
+                rules.push((rule, severity));
+            }
+        }
+        // Validate the [severity] table even when no rule was selected.
+        if let Some(table) = options.and_then(|o| o.severity.as_ref()) {
+            for code in table.keys() {
+                if Rule::from_code(code.get_ref()).is_none() {
+                    return Err(spanned_err(
+                        code,
+                        format!("unknown rule code `{}` in [severity]", code.get_ref()),
+                    ));
+                }
+            }
+        }
+
+        let fail_on = args
+            .fail_on
+            .map(Severity::from)
+            .or(options.and_then(|o| o.fail_on))
+            .unwrap_or(Severity::Error);
+
+        let mut patterns: Vec<&Spanned<String>> = Vec::new();
+        if let Some(exclude) = options.and_then(|o| o.exclude.as_ref()) {
+            patterns.extend(exclude);
+        }
+        if let Some(extend) = options.and_then(|o| o.extend_exclude.as_ref()) {
+            patterns.extend(extend);
+        }
+        let exclude = Exclude::new(
+            patterns.iter().map(|p| (p.get_ref().as_str(), Some(*p))),
+            &spanned_err,
+        )?;
+
+        let mut tool_caches = GlobSetBuilder::new();
+        for name in DEFAULT_TOOL_CACHES {
+            tool_caches.add(Glob::new(name).expect("built-in glob"));
+        }
+        for name in options
+            .and_then(|o| o.tool_caches.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            let glob = Glob::new(name.get_ref()).map_err(|err| {
+                spanned_err(
+                    name,
+                    format!("invalid glob `{}`: {}", name.get_ref(), err.kind()),
+                )
+            })?;
+            tool_caches.add(glob);
+        }
+        let tool_caches = tool_caches
+            .build()
+            .map_err(|err| Error::usage(format!("invalid tool-caches: {err}")))?;
+
+        let python_tags = options
+            .and_then(|o| o.python_tags.as_ref())
+            .map(|tags| {
+                tags.iter()
+                    .map(|t| {
+                        let tag = t.get_ref();
+                        if tag.is_empty() || tag.contains(['.', '/']) {
+                            Err(spanned_err(t, format!("invalid python tag `{tag}` (expected a cache tag such as `cpython-312`)")))
+                        } else {
+                            Ok(tag.clone())
+                        }
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        let ignore_entries = match options.and_then(|o| o.ignore_entries.as_ref()) {
+            Some(entries) => entries
+                .iter()
+                .map(|e| {
+                    let entry = e.get_ref().trim();
+                    if entry.is_empty() || entry.starts_with('#') || entry.contains(['\n', '\r']) {
+                        Err(spanned_err(
+                            e,
+                            format!("invalid ignore entry `{}`", e.get_ref()),
+                        ))
+                    } else {
+                        Ok(entry.to_owned())
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => DEFAULT_IGNORE_ENTRIES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        };
+
+        Ok(Settings {
+            rules,
+            fail_on,
+            exclude: Arc::new(exclude),
+            python_tags,
+            tool_caches,
+            ignore_entries,
+        })
+    }
+}
+
+fn resolve_selectors<'a>(
+    items: impl Iterator<Item = (&'a str, Option<&'a Spanned<String>>)>,
+    spanned_err: &dyn Fn(&Spanned<String>, String) -> Error,
+) -> Result<Vec<Rule>, Error> {
+    let mut rules = Vec::new();
+    for (selector, span) in items {
+        let matched = Rule::matching(selector);
+        if matched.is_empty() {
+            let mut message = format!("unknown rule selector `{selector}`");
+            if let Some(s) = Rule::suggest(selector) {
+                message.push_str(&format!(" (did you mean `{s}`?)"));
+            }
+            return Err(match span {
+                Some(span) => spanned_err(span, message),
+                None => Error::Usage {
+                    message,
+                    help: Some("`pyhygiene rules` lists every code".into()),
+                },
+            });
+        }
+        rules.extend(matched);
+    }
+    Ok(rules)
+}
+
+/// The user's `exclude` globs. A glob with a `/` matches a path relative to the
+/// root; one without matches any single file or folder name, as in `.gitignore`.
+#[derive(Debug)]
+pub struct Exclude {
+    paths: GlobSet,
+    names: GlobSet,
+}
+
+impl Exclude {
+    fn new<'a>(
+        patterns: impl Iterator<Item = (&'a str, Option<&'a Spanned<String>>)>,
+        spanned_err: &dyn Fn(&Spanned<String>, String) -> Error,
+    ) -> Result<Exclude, Error> {
+        let mut paths = GlobSetBuilder::new();
+        let mut names = GlobSetBuilder::new();
+        for (pattern, span) in patterns {
+            let trimmed = pattern.trim_end_matches('/');
+            let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
+            let glob = Glob::new(trimmed).map_err(|err| {
+                let message = format!("invalid glob `{pattern}`: {}", err.kind());
+                match span {
+                    Some(span) => spanned_err(span, message),
+                    None => Error::usage(message),
+                }
+            })?;
+            if trimmed.contains('/') {
+                paths.add(glob);
+            } else {
+                names.add(glob);
+            }
+        }
+        let build = |b: GlobSetBuilder| {
+            b.build()
+                .map_err(|err| Error::usage(format!("invalid exclude: {err}")))
+        };
+        Ok(Exclude {
+            paths: build(paths)?,
+            names: build(names)?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty() && self.names.is_empty()
+    }
+
+    /// Does the glob set match this path itself (not its parents)?
+    pub fn matches(&self, relative: &Path) -> bool {
+        (!self.paths.is_empty() && self.paths.is_match(relative))
+            || (!self.names.is_empty()
+                && relative.file_name().is_some_and(|n| self.names.is_match(n)))
+    }
+
+    /// Is this path or any of its parent folders excluded?
+    pub fn excludes(&self, relative: &Path) -> bool {
+        !self.is_empty()
+            && relative
+                .ancestors()
+                .any(|p| !p.as_os_str().is_empty() && self.matches(p))
+    }
+}

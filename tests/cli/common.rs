@@ -1,0 +1,152 @@
+//! A tiny test-repo builder (fd's `TestEnv`, ruff's `CliTest`).
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct Repo {
+    _dir: TempDir,
+    pub root: PathBuf,
+}
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", self.stdout))
+    }
+
+    /// `(code, path)` of every diagnostic, in report order.
+    pub fn findings(&self) -> Vec<(String, String)> {
+        self.json()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["code"].as_str().unwrap().to_owned(), d["path"].as_str().unwrap().to_owned()))
+            .collect()
+    }
+}
+
+/// Keep the machine's git configuration (global excludes, hooks) out of tests.
+pub fn isolate(cmd: &mut Command) -> &mut Command {
+    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env_remove("NO_COLOR")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+}
+
+pub fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pyhygiene"));
+    isolate(&mut cmd);
+    cmd
+}
+
+pub fn output_to_run(output: Output) -> Run {
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+impl Repo {
+    /// An empty git repository with one commit-ready `.gitignore`-less tree.
+    pub fn new() -> Repo {
+        let repo = Repo::plain();
+        repo.git(["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// A folder that is not a git repository.
+    pub fn plain() -> Repo {
+        let dir = tempfile::Builder::new().prefix("pyh-").tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        Repo { _dir: dir, root }
+    }
+
+    pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    pub fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> &Repo {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+        self
+    }
+
+
+    pub fn remove(&self, rel: impl AsRef<Path>) -> &Repo {
+        std::fs::remove_file(self.path(rel)).unwrap();
+        self
+    }
+
+    /// Run git in the repository; panics on failure.
+    pub fn git<I, S>(&self, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("git");
+        isolate(&mut cmd);
+        let output = cmd.current_dir(&self.root).args(args).output().unwrap();
+        assert!(output.status.success(), "git failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    /// `git add -f` (force: caches are usually ignored).
+    pub fn add(&self, paths: &[&str]) -> &Repo {
+        let mut args = vec!["add", "-f", "--"];
+        args.extend(paths);
+        self.git(args);
+        self
+    }
+
+    pub fn commit(&self, message: &str) -> &Repo {
+        self.git(["commit", "-q", "--allow-empty", "-m", message]);
+        self
+    }
+
+    /// The `.gitignore` a well-kept Python repository has.
+    pub fn with_gitignore(&self) -> &Repo {
+        self.write(".gitignore", "__pycache__/\n*.py[cod]\n*$py.class\n");
+        self.add(&[".gitignore"])
+    }
+
+    /// Run pyhygiene with the repository as the current folder.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.run_in(".", args)
+    }
+
+    pub fn run_in<I, S>(&self, cwd: impl AsRef<Path>, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output_to_run(bin().current_dir(self.path(cwd)).args(args).output().unwrap())
+    }
+}
+
+/// Owned `(code, path)` pairs from literals, for comparisons.
+pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items.iter().map(|(c, p)| ((*c).to_owned(), (*p).to_owned())).collect()
+}

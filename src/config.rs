@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
-use crate::error::Error;
+use crate::error::{ConfigError, Error};
 
 /// The `[tool.pyhygiene]` table or a whole `pyhygiene.toml`, as written.
 #[derive(Debug, Default, Deserialize)]
@@ -145,13 +145,13 @@ fn config_error(
 ) -> Error {
     let span = span.unwrap_or(0..0);
     let (line, column) = line_column(text, span.start);
-    Error::Config {
+    Error::Config(Box::new(ConfigError {
         location: format!("{}:{line}:{column}", path.display()),
         message: message.trim().to_owned(),
         src: NamedSource::new(path.display().to_string(), text.to_owned()),
         span: SourceSpan::from(span),
         help,
-    }
+    }))
 }
 
 /// 1-based line and column (in characters) of a byte offset.

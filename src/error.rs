@@ -6,18 +6,9 @@ use miette::{NamedSource, SourceSpan};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
-    #[error("{location}: {message}")]
-    #[diagnostic(code(pyhygiene::config))]
-    Config {
-        location: String,
-        message: String,
-        #[source_code]
-        src: NamedSource<String>,
-        #[label("{message}")]
-        span: SourceSpan,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<ConfigError>),
 
     #[error("cannot read config file {}", path.display())]
     #[diagnostic(code(pyhygiene::config))]
@@ -69,6 +60,21 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(code(pyhygiene::io))]
     Io(#[from] std::io::Error),
+}
+
+/// A configuration file error with its source span (boxed: it carries the file text).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{location}: {message}")]
+#[diagnostic(code(pyhygiene::config))]
+pub struct ConfigError {
+    pub location: String,
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{message}")]
+    pub span: SourceSpan,
+    #[help]
+    pub help: Option<String>,
 }
 
 impl Error {

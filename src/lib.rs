@@ -164,8 +164,8 @@ fn list_rules(format: RulesFormat) -> Result<Status, Error> {
         RulesFormat::Human => {
             writeln!(
                 out,
-                "{:<7} {:<26} {:<8} {:<13} {}",
-                "code", "name", "default", "file set", "fix"
+                "{:<7} {:<26} {:<8} {:<13} fix",
+                "code", "name", "default", "file set"
             )?;
             for rule in Rule::ALL {
                 let meta = rule.meta();

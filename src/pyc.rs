@@ -488,8 +488,20 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, HeaderError> {
     buf[..need].copy_from_slice(header);
     let word = |at: usize| u32::from_le_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]);
     let (flags, validation) = match need {
-        8 => (0, Validation::Timestamp { mtime: word(4), size: None }),
-        12 => (0, Validation::Timestamp { mtime: word(4), size: Some(word(8)) }),
+        8 => (
+            0,
+            Validation::Timestamp {
+                mtime: word(4),
+                size: None,
+            },
+        ),
+        12 => (
+            0,
+            Validation::Timestamp {
+                mtime: word(4),
+                size: Some(word(8)),
+            },
+        ),
         _ => {
             let flags = word(4);
             if flags & !0b11 != 0 {
@@ -498,10 +510,16 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, HeaderError> {
             let validation = if flags & 0b01 != 0 {
                 let mut hash = [0; 8];
                 hash.copy_from_slice(&buf[8..16]);
-                Validation::Hash { checked: flags & 0b10 != 0, hash }
+                Validation::Hash {
+                    checked: flags & 0b10 != 0,
+                    hash,
+                }
             } else {
                 // Bit 1 alone is formally a timestamp pyc: CPython ignores it without bit 0.
-                Validation::Timestamp { mtime: word(8), size: Some(word(12)) }
+                Validation::Timestamp {
+                    mtime: word(8),
+                    size: Some(word(12)),
+                }
             };
             (flags, validation)
         }
@@ -564,7 +582,12 @@ fn siphash(c: usize, d: usize, k0: u64, k1: u64, data: &[u8]) -> u64 {
             v[2] = v[2].rotate_left(32);
         }
     };
-    let le = |bytes: &[u8]| bytes.iter().rev().fold(0, |acc, &b| acc << 8 | u64::from(b));
+    let le = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .rev()
+            .fold(0, |acc, &b| acc << 8 | u64::from(b))
+    };
     let compress = |v: &mut [u64; 4], m: u64| {
         v[3] ^= m;
         rounds(v, c);
@@ -579,39 +602,4 @@ fn siphash(c: usize, d: usize, k0: u64, k1: u64, data: &[u8]) -> u64 {
     v[2] ^= 0xff;
     rounds(&mut v, d);
     v[0] ^ v[1] ^ v[2] ^ v[3]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// CPython 3.5+ `cache_from_source` for a file name (no directory).
-    fn model_cache_name(source: &str, tag: &str, opt: &str) -> String {
-        let (base, sep, rest) = match source.rfind('.') {
-            Some(dot) => (&source[..dot], ".", &source[dot + 1..]),
-            None => ("", "", source),
-        };
-        let name = if base.is_empty() { rest } else { base };
-        let opt = if opt.is_empty() {
-            String::new()
-        } else {
-            format!(".opt-{opt}")
-        };
-        format!("{name}{sep}{tag}{opt}.pyc")
-    }
-
-    fn pep(stem: &str, tag: &str, opt: Option<&str>) -> CacheName<'static> {
-        // Leak-free: only used with literals.
-        let _ = (stem, tag, opt);
-        unreachable!()
-    }
-
-    fn in_cache(name: &str) -> CacheName<'_> {
-        classify(name, true).expect("always Some inside __pycache__")
-    }
-
-    fn candidates(name: &str, in_pycache: bool) -> Vec<String> {
-        classify(name, in_pycache).map_or_else(Vec::new, |c| c.source_candidates())
-    }
 }

@@ -147,6 +147,39 @@ impl Rule {
     }
 }
 
+/// The README's rule table, generated from `rules/` so the two cannot drift.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| code | name | default | file set | fix | summary |\n|---|---|---|---|---|---|\n",
+    );
+    for rule in Rule::ALL {
+        let meta = rule.meta();
+        let default = if meta.enabled {
+            meta.severity.as_str()
+        } else {
+            "off"
+        };
+        let safety = match meta.fix_safety {
+            Safety::Safe => "safe",
+            Safety::Unsafe => "unsafe",
+        };
+        let todo = if rule.check().is_none() {
+            " (not implemented yet)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "| {} | `{}` | {default} | {} | {} ({safety}) | {}{todo} |\n",
+            meta.code,
+            meta.name,
+            meta.file_set.as_str(),
+            meta.fix.as_str(),
+            meta.summary.replace('|', "\\|"),
+        ));
+    }
+    out
+}
+
 impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.code())
@@ -329,6 +362,28 @@ mod tests {
                 ),
                 (code, name, severity, enabled, set, safety)
             );
+        }
+    }
+
+    /// The README's rule table is generated; `PYHYGIENE_BLESS=1 cargo test` rewrites it.
+    #[test]
+    fn readme_rule_table_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let (start, end) = ("<!-- rules:start -->\n", "<!-- rules:end -->");
+        let i = readme
+            .find(start)
+            .expect("README lacks the rules:start marker")
+            + start.len();
+        let j = readme.find(end).expect("README lacks the rules:end marker");
+        let expected = markdown_table();
+        if readme[i..j] != expected {
+            if std::env::var_os("PYHYGIENE_BLESS").is_some() {
+                std::fs::write(path, format!("{}{expected}{}", &readme[..i], &readme[j..]))
+                    .unwrap();
+            } else {
+                panic!("README rule table is out of date; run PYHYGIENE_BLESS=1 cargo test");
+            }
         }
     }
 

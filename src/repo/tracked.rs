@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn conflicted_entries_appear_once() {
-        let raw = b"100644 aaaa 1\tm.pyc\0100644 bbbb 2\tm.pyc\0100644 cccc 3\tm.pyc\0";
+        let raw = b"100644 aaaa 1\tm.pyc\x00100644 bbbb 2\tm.pyc\x00100644 cccc 3\tm.pyc\x00";
         assert_eq!(Tracked::parse(raw).entries, vec![PathBuf::from("m.pyc")]);
     }
 

@@ -16,7 +16,10 @@ fn tracked_bytecode_and_tool_caches() {
         .write("m.pyc", "legacy")
         .write("m.pyo", "legacy optimized")
         .write("Foo$py.class", "jython")
-        .write("pkg/__pycache__/notes.txt", "not bytecode, but inside __pycache__")
+        .write(
+            "pkg/__pycache__/notes.txt",
+            "not bytecode, but inside __pycache__",
+        )
         .write("notes.pyc.txt", "a text file")
         .write("pyc/readme.md", "a folder called pyc")
         .write(".pytest_cache/v/cache/lastfailed", "{}")
@@ -51,7 +54,10 @@ fn tracked_bytecode_and_tool_caches() {
     assert_eq!(first["message"], "Jython bytecode is tracked by git");
     assert_eq!(first["fix"]["kind"], "untrack");
     assert_eq!(first["fix"]["safety"], "safe");
-    assert_eq!(json["diagnostics"][7]["message"], "tool cache `.pytest_cache/` is tracked by git");
+    assert_eq!(
+        json["diagnostics"][7]["message"],
+        "tool cache `.pytest_cache/` is tracked by git"
+    );
     assert_eq!(json["diagnostics"][7]["severity"], "warning");
     assert_eq!(json["version"], 1);
     assert_eq!(json["summary"]["problems"], 9);
@@ -62,26 +68,49 @@ fn tracked_bytecode_and_tool_caches() {
 #[test]
 fn exit_codes() {
     let repo = Repo::new();
-    repo.with_gitignore().write("app.py", "print(1)\n").add(&["."]).commit("clean");
+    repo.with_gitignore()
+        .write("app.py", "print(1)\n")
+        .add(&["."])
+        .commit("clean");
     let clean = repo.run(["check", "--select", "PYH0"]);
-    assert_eq!((clean.code, clean.stdout.as_str()), (0, "No problems found.\n"), "{}", clean.stderr);
+    assert_eq!(
+        (clean.code, clean.stdout.as_str()),
+        (0, "No problems found.\n"),
+        "{}",
+        clean.stderr
+    );
 
     repo.write("app.pyc", "x").add(&["app.pyc"]);
     assert_eq!(repo.run(["check", "--select", "PYH0"]).code, 1);
-    assert_eq!(repo.run(["--select", "PYH0"]).code, 1, "check is the default command");
-    assert_eq!(repo.run(["check", "--select", "PYH0", "--exit-zero"]).code, 0);
+    assert_eq!(
+        repo.run(["--select", "PYH0"]).code,
+        1,
+        "check is the default command"
+    );
+    assert_eq!(
+        repo.run(["check", "--select", "PYH0", "--exit-zero"]).code,
+        0
+    );
 
     // Warnings alone pass, unless --fail-on warning.
     let repo = Repo::new();
     repo.write(".mypy_cache/x.json", "{}").add(&["."]);
     assert_eq!(repo.run(["check", "--select", "PYH0"]).code, 0);
-    assert_eq!(repo.run(["check", "--select", "PYH0", "--fail-on", "warning"]).code, 1);
+    assert_eq!(
+        repo.run(["check", "--select", "PYH0", "--fail-on", "warning"])
+            .code,
+        1
+    );
     // [severity] moves a rule between error, warning and off.
     repo.write("pyhygiene.toml", "[severity]\nPYH002 = \"error\"\n");
     assert_eq!(repo.run(["check", "--select", "PYH0"]).code, 1);
     repo.write("pyhygiene.toml", "[severity]\nPYH002 = \"off\"\n");
     let run = repo.run(["check", "--output-format", "json"]);
-    assert!(run.findings().iter().all(|(code, _)| code != "PYH002"), "{:?}", run.findings());
+    assert!(
+        run.findings().iter().all(|(code, _)| code != "PYH002"),
+        "{:?}",
+        run.findings()
+    );
 }
 
 #[test]
@@ -111,7 +140,13 @@ warning[PYH002] tracked-tool-cache: A tool cache folder is tracked by git
 "
     );
     let colored = repo.run(["check", "--select", "PYH0", "--color", "always"]);
-    assert!(colored.stdout.contains("\x1b[1m\x1b[31merror") || colored.stdout.contains("\x1b[31m\x1b[1merror") || colored.stdout.contains("\x1b[1;31m"), "{:?}", colored.stdout);
+    assert!(
+        colored.stdout.contains("\x1b[1m\x1b[31merror")
+            || colored.stdout.contains("\x1b[31m\x1b[1merror")
+            || colored.stdout.contains("\x1b[1;31m"),
+        "{:?}",
+        colored.stdout
+    );
 }
 
 #[test]
@@ -125,30 +160,71 @@ fn spaces_and_non_utf8_names() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(
         run.findings(),
-        pairs(&[("PYH001", "caf\\xE9.pyc"), ("PYH001", "my pkg/__pycache__/my mod.cpython-311.pyc")])
+        pairs(&[
+            ("PYH001", "caf\\xE9.pyc"),
+            ("PYH001", "my pkg/__pycache__/my mod.cpython-311.pyc")
+        ])
     );
     let human = repo.run(["check", "--select", "PYH001", "--color", "never"]);
-    assert!(human.stdout.contains("  caf\\xE9.pyc: legacy bytecode is tracked by git\n"), "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("  caf\\xE9.pyc: legacy bytecode is tracked by git\n"),
+        "{}",
+        human.stdout
+    );
     // The raw name is accepted as a PATH, too.
-    let scoped = repo.run([OsStr::new("check"), OsStr::new("--output-format"), OsStr::new("json"), raw.as_os_str()]);
+    let scoped = repo.run([
+        OsStr::new("check"),
+        OsStr::new("--output-format"),
+        OsStr::new("json"),
+        raw.as_os_str(),
+    ]);
     assert_eq!(scoped.findings(), pairs(&[("PYH001", "caf\\xE9.pyc")]));
 }
 
 #[test]
 fn paths_limit_the_report() {
     let repo = Repo::new();
-    repo.write("a/b.pyc", "1").write("a/c.pyc", "2").write("d/e.pyc", "3").add(&["."]);
-    let run = repo.run(["check", "--select", "PYH0", "--output-format", "json", "a/b.pyc"]);
+    repo.write("a/b.pyc", "1")
+        .write("a/c.pyc", "2")
+        .write("d/e.pyc", "3")
+        .add(&["."]);
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH0",
+        "--output-format",
+        "json",
+        "a/b.pyc",
+    ]);
     assert_eq!(run.findings(), pairs(&[("PYH001", "a/b.pyc")]));
     let run = repo.run(["--select", "PYH0", "--output-format", "json", "a"]);
-    assert_eq!(run.findings(), pairs(&[("PYH001", "a/b.pyc"), ("PYH001", "a/c.pyc")]));
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH001", "a/b.pyc"), ("PYH001", "a/c.pyc")])
+    );
     // Relative to the current folder, as pre-commit and shells pass them.
-    let run = repo.run_in("a", ["check", "--select", "PYH0", "--output-format", "json", "c.pyc"]);
+    let run = repo.run_in(
+        "a",
+        [
+            "check",
+            "--select",
+            "PYH0",
+            "--output-format",
+            "json",
+            "c.pyc",
+        ],
+    );
     assert_eq!(run.findings(), pairs(&[("PYH001", "a/c.pyc")]));
     // A path that does not exist is an error, not an empty report.
     let run = repo.run(["check", "nope.pyc"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("path does not exist: nope.pyc"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("path does not exist: nope.pyc"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -169,14 +245,29 @@ fn root_flag_and_subfolders() {
     let repo = Repo::new();
     repo.write("sub/deep/x.pyc", "1").add(&["."]);
     // From a subfolder, the root is the enclosing work tree.
-    let run = repo.run_in("sub/deep", ["check", "--select", "PYH0", "--output-format", "json"]);
+    let run = repo.run_in(
+        "sub/deep",
+        ["check", "--select", "PYH0", "--output-format", "json"],
+    );
     assert_eq!(run.findings(), pairs(&[("PYH001", "sub/deep/x.pyc")]));
     // --root DIR makes DIR the root.
-    let run = repo.run(["check", "--select", "PYH0", "--output-format", "json", "--root", "sub"]);
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH0",
+        "--output-format",
+        "json",
+        "--root",
+        "sub",
+    ]);
     assert_eq!(run.findings(), pairs(&[("PYH001", "deep/x.pyc")]));
     let run = repo.run(["check", "--root", "missing-dir"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("missing-dir does not exist"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("missing-dir does not exist"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -184,9 +275,20 @@ fn linked_worktree_is_a_repository() {
     let repo = Repo::new();
     repo.write("x.pyc", "1").add(&["."]).commit("c");
     repo.git(["worktree", "add", "-q", "linked"]);
-    let run = repo.run_in("linked", ["check", "--select", "PYH0", "--output-format", "json"]);
-    assert_eq!(run.findings(), pairs(&[("PYH001", "x.pyc")]), "{}", run.stderr);
-    assert!(repo.path("linked/.git").is_file(), ".git of a linked worktree is a file");
+    let run = repo.run_in(
+        "linked",
+        ["check", "--select", "PYH0", "--output-format", "json"],
+    );
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH001", "x.pyc")]),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        repo.path("linked/.git").is_file(),
+        ".git of a linked worktree is a file"
+    );
 }
 
 /// SPEC §3 PYH003: one diagnostic per environment, with its file count.
@@ -199,12 +301,22 @@ fn committed_virtualenv_is_one_finding() {
         .status()
         .unwrap();
     assert!(status.success());
-    repo.write("tools/activate", "#!/bin/sh\n").write("app.py", "").add(&["."]);
+    repo.write("tools/activate", "#!/bin/sh\n")
+        .write("app.py", "")
+        .add(&["."]);
     let tracked_in_env = repo.git(["ls-files", "env"]).lines().count();
-    assert!(tracked_in_env > 10, "the venv should have many files, got {tracked_in_env}");
+    assert!(
+        tracked_in_env > 10,
+        "the venv should have many files, got {tracked_in_env}"
+    );
 
     let run = repo.run(["check", "--output-format", "json", "--select", "PYH0"]);
-    assert_eq!(run.findings(), pairs(&[("PYH003", "env")]), "{}", run.stdout);
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH003", "env")]),
+        "{}",
+        run.stdout
+    );
     let d = &run.json()["diagnostics"][0];
     assert_eq!(d["is_dir"], true);
     assert_eq!(
@@ -213,8 +325,19 @@ fn committed_virtualenv_is_one_finding() {
     );
     assert_eq!(d["fix"]["safety"], "unsafe");
     let human = repo.run(["check", "--select", "PYH003", "--color", "never"]);
-    assert!(human.stdout.contains("  env/: virtual environment `env/`"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("  env/: virtual environment `env/`"),
+        "{}",
+        human.stdout
+    );
     // A path inside the environment still reports the environment.
-    let scoped = repo.run(["check", "--select", "PYH0", "--output-format", "json", "env/pyvenv.cfg"]);
+    let scoped = repo.run([
+        "check",
+        "--select",
+        "PYH0",
+        "--output-format",
+        "json",
+        "env/pyvenv.cfg",
+    ]);
     assert_eq!(scoped.findings(), pairs(&[("PYH003", "env")]));
 }

@@ -6,13 +6,27 @@ use crate::common::Repo;
 fn rules_lists_every_rule() {
     let run = Repo::plain().run(["rules"]);
     assert_eq!(run.code, 0);
-    let codes: Vec<&str> = run.stdout.lines().skip(1).map(|l| l.split_whitespace().next().unwrap()).collect();
+    let codes: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
     assert_eq!(
         codes,
-        ["PYH001", "PYH002", "PYH003", "PYH101", "PYH201", "PYH202", "PYH203", "PYH204", "PYH205", "PYH206"]
+        [
+            "PYH001", "PYH002", "PYH003", "PYH101", "PYH201", "PYH202", "PYH203", "PYH204",
+            "PYH205", "PYH206"
+        ]
     );
-    assert!(run.stdout.contains("PYH205  stale-bytecode             off      worktree      delete (safe)"), "{}", run.stdout);
-    let json: serde_json::Value = serde_json::from_str(&Repo::plain().run(["rules", "--format", "json"]).stdout).unwrap();
+    assert!(
+        run.stdout
+            .contains("PYH205  stale-bytecode             off      worktree      delete (safe)"),
+        "{}",
+        run.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&Repo::plain().run(["rules", "--format", "json"]).stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 10);
     assert_eq!(json[0]["name"], "tracked-bytecode");
 }
@@ -21,7 +35,11 @@ fn rules_lists_every_rule() {
 fn explain_prints_the_explanation() {
     let run = Repo::plain().run(["explain", "PYH001"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.starts_with("# tracked-bytecode (PYH001)\n"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("# tracked-bytecode (PYH001)\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("## Why is this bad?"));
     let by_name = Repo::plain().run(["explain", "tracked-bytecode"]);
     assert_eq!(by_name.stdout, run.stdout);
@@ -31,11 +49,23 @@ fn explain_prints_the_explanation() {
 fn unknown_code_suggests() {
     let run = Repo::plain().run(["explain", "PYH01"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("unknown rule `PYH01`"), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean `PYH001`?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown rule `PYH01`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `PYH001`?"),
+        "{}",
+        run.stderr
+    );
     let run = Repo::plain().run(["check", "--select", "PYH9"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("unknown rule selector `PYH9`"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown rule selector `PYH9`"),
+        "{}",
+        run.stderr
+    );
     let run = Repo::plain().run(["check", "--bogus-flag"]);
     assert_eq!(run.code, 2);
 }

@@ -22,7 +22,8 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", self.stdout))
     }
 
     /// `(code, path)` of every diagnostic, in report order.
@@ -31,7 +32,12 @@ impl Run {
             .as_array()
             .unwrap()
             .iter()
-            .map(|d| (d["code"].as_str().unwrap().to_owned(), d["path"].as_str().unwrap().to_owned()))
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_owned(),
+                    d["path"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect()
     }
 }
@@ -90,7 +96,6 @@ impl Repo {
         self
     }
 
-
     pub fn remove(&self, rel: impl AsRef<Path>) -> &Repo {
         std::fs::remove_file(self.path(rel)).unwrap();
         self
@@ -105,7 +110,11 @@ impl Repo {
         let mut cmd = Command::new("git");
         isolate(&mut cmd);
         let output = cmd.current_dir(&self.root).args(args).output().unwrap();
-        assert!(output.status.success(), "git failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "git failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
@@ -142,11 +151,20 @@ impl Repo {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        output_to_run(bin().current_dir(self.path(cwd)).args(args).output().unwrap())
+        output_to_run(
+            bin()
+                .current_dir(self.path(cwd))
+                .args(args)
+                .output()
+                .unwrap(),
+        )
     }
 }
 
 /// Owned `(code, path)` pairs from literals, for comparisons.
 pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
-    items.iter().map(|(c, p)| ((*c).to_owned(), (*p).to_owned())).collect()
+    items
+        .iter()
+        .map(|(c, p)| ((*c).to_owned(), (*p).to_owned()))
+        .collect()
 }

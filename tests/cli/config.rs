@@ -5,47 +5,94 @@ use crate::common::{pairs, Repo};
 #[test]
 fn bad_config_points_at_line_and_column() {
     let repo = Repo::new();
-    repo.write("pyhygiene.toml", "select = [\"PYH0\"]\nfail-on = \"warning\"\nexclud = [\"x\"]\n");
+    repo.write(
+        "pyhygiene.toml",
+        "select = [\"PYH0\"]\nfail-on = \"warning\"\nexclud = [\"x\"]\n",
+    );
     let run = repo.run(["check", "--color", "never"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pyhygiene.toml:3:1: unknown field `exclud`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("pyhygiene.toml:3:1: unknown field `exclud`"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stdout.is_empty());
 
     repo.write("pyhygiene.toml", "exclude = [\"a/[b\"]\n");
     let run = repo.run(["check", "--color", "never"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pyhygiene.toml:1:12: invalid glob `a/[b`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("pyhygiene.toml:1:12: invalid glob `a/[b`"),
+        "{}",
+        run.stderr
+    );
 
-    repo.write("pyhygiene.toml", "select = [\n  \"PYH001\",\n  \"PYH9\",\n]\n");
+    repo.write(
+        "pyhygiene.toml",
+        "select = [\n  \"PYH001\",\n  \"PYH9\",\n]\n",
+    );
     let run = repo.run(["check", "--color", "never"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pyhygiene.toml:3:3: unknown rule selector `PYH9`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("pyhygiene.toml:3:3: unknown rule selector `PYH9`"),
+        "{}",
+        run.stderr
+    );
 
     repo.write("pyhygiene.toml", "fail-on = 3\n");
     let run = repo.run(["check", "--color", "never"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pyhygiene.toml:1:11: wanted string or table"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("pyhygiene.toml:1:11: wanted string or table"),
+        "{}",
+        run.stderr
+    );
 
     repo.write("pyhygiene.toml", "[severity]\nPYH01 = \"error\"\n");
     let run = repo.run(["check", "--color", "never"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("pyhygiene.toml:2:1: unknown rule code `PYH01` in [severity]"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("pyhygiene.toml:2:1: unknown rule code `PYH01` in [severity]"),
+        "{}",
+        run.stderr
+    );
 
     // --no-config skips the broken file.
-    assert_eq!(repo.run(["check", "--no-config", "--select", "PYH0"]).code, 0);
+    assert_eq!(
+        repo.run(["check", "--no-config", "--select", "PYH0"]).code,
+        0
+    );
 }
 
 #[test]
 fn pyproject_table_and_lookup_order() {
     let repo = Repo::new();
-    repo.write("x.pyc", "1").write(".mypy_cache/a", "2").add(&["."]);
-    repo.write("pyproject.toml", "[project]\nname = \"demo\"\n\n[tool.pyhygiene]\nselect = [\"PYH002\"]\n");
+    repo.write("x.pyc", "1")
+        .write(".mypy_cache/a", "2")
+        .add(&["."]);
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"demo\"\n\n[tool.pyhygiene]\nselect = [\"PYH002\"]\n",
+    );
     let run = repo.run(["--output-format", "json"]);
     assert_eq!(run.findings(), pairs(&[("PYH002", ".mypy_cache/a")]));
     // An error in pyproject.toml points into pyproject.toml.
-    repo.write("pyproject.toml", "[tool.pyhygiene]\nselect = [\"PYH002\"]\nfoo = 1\n");
+    repo.write(
+        "pyproject.toml",
+        "[tool.pyhygiene]\nselect = [\"PYH002\"]\nfoo = 1\n",
+    );
     let run = repo.run(["--color", "never"]);
-    assert!(run.stderr.contains("pyproject.toml:3:1: unknown field `foo`"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("pyproject.toml:3:1: unknown field `foo`"),
+        "{}",
+        run.stderr
+    );
     // pyhygiene.toml wins over pyproject.toml.
     repo.write("pyhygiene.toml", "select = [\"PYH001\"]\n");
     let run = repo.run(["--output-format", "json"]);
@@ -54,11 +101,22 @@ fn pyproject_table_and_lookup_order() {
     repo.write("other.toml", "select = [\"PYH002\"]\n");
     let run = repo.run(["--output-format", "json", "--config", "other.toml"]);
     assert_eq!(run.findings(), pairs(&[("PYH002", ".mypy_cache/a")]));
-    let run = repo.run(["--output-format", "json", "--select", "PYH0", "--ignore", "PYH002"]);
+    let run = repo.run([
+        "--output-format",
+        "json",
+        "--select",
+        "PYH0",
+        "--ignore",
+        "PYH002",
+    ]);
     assert_eq!(run.findings(), pairs(&[("PYH001", "x.pyc")]));
     let run = repo.run(["check", "--config", "missing.toml"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("cannot read config file missing.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read config file missing.toml"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -73,7 +131,19 @@ fn exclude_and_tool_caches() {
         "select = [\"PYH0\"]\nexclude = [\"vendor\"]\ntool-caches = [\".cache-*\"]\n",
     );
     let run = repo.run(["--output-format", "json"]);
-    assert_eq!(run.findings(), pairs(&[("PYH001", "src/y.pyc"), ("PYH002", "build/.cache-dir/z")]));
-    let run = repo.run(["--select", "PYH001", "--output-format", "json", "--no-config"]);
-    assert_eq!(run.findings(), pairs(&[("PYH001", "src/y.pyc"), ("PYH001", "vendor/lib/x.pyc")]));
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH001", "src/y.pyc"), ("PYH002", "build/.cache-dir/z")])
+    );
+    let run = repo.run([
+        "--select",
+        "PYH001",
+        "--output-format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH001", "src/y.pyc"), ("PYH001", "vendor/lib/x.pyc")])
+    );
 }

@@ -1,6 +1,6 @@
 //! Integration tests: real git repositories in temp folders, the real binary.
 
 mod check;
+mod commands;
 mod common;
 mod config;
-mod commands;

@@ -59,6 +59,11 @@ pub fn lint(root: &Root, settings: &Settings, scope: &Scope) -> Result<Outcome, 
             codes.join(", ")
         ));
     }
+    if settings.is_enabled(Rule::PYH206) && settings.python_tags.is_empty() {
+        notes.push(
+            "PYH206 (foreign-interpreter-cache) needs `python-tags` in the config; skipped".into(),
+        );
+    }
     let want_tracked = root.is_git && !tracked_rules.is_empty();
     let want_worktree = needs(FileSet::Worktree) || needs(FileSet::IgnoreRules);
     let options = WalkOptions {

@@ -42,6 +42,17 @@ pub struct RuleMeta {
     pub explanation: String,
 }
 
+impl RuleMeta {
+    /// The body of a `## Heading` section of the explanation, trimmed.
+    pub fn section(&self, heading: &str) -> Option<&str> {
+        let marker = format!("## {heading}\n");
+        let start = self.explanation.find(&marker)? + marker.len();
+        let rest = &self.explanation[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+}
+
 macro_rules! registry {
     ($($code:ident => $check:expr,)*) => {
         /// A rule, by its stable code.
@@ -76,12 +87,12 @@ registry! {
     PYH002 => Some(rules::tracked::tracked_tool_cache),
     PYH003 => Some(rules::tracked::tracked_virtualenv),
     PYH101 => None,
-    PYH201 => None,
-    PYH202 => None,
-    PYH203 => None,
-    PYH204 => None,
-    PYH205 => None,
-    PYH206 => None,
+    PYH201 => Some(rules::caches::orphaned_bytecode),
+    PYH202 => Some(rules::caches::sourceless_module),
+    PYH203 => Some(rules::caches::legacy_bytecode),
+    PYH204 => Some(rules::caches::empty_pycache),
+    PYH205 => Some(rules::caches::stale_bytecode),
+    PYH206 => Some(rules::caches::foreign_interpreter_cache),
 }
 
 impl Rule {
@@ -149,9 +160,10 @@ impl Rule {
 
 /// The README's rule table, generated from `rules/` so the two cannot drift.
 pub fn markdown_table() -> String {
-    let mut out = String::from(
+    let mut table = String::from(
         "| code | name | default | file set | fix | summary |\n|---|---|---|---|---|---|\n",
     );
+    let mut examples = String::from("\n#### Examples\n");
     for rule in Rule::ALL {
         let meta = rule.meta();
         let default = if meta.enabled {
@@ -168,7 +180,7 @@ pub fn markdown_table() -> String {
         } else {
             ""
         };
-        out.push_str(&format!(
+        table.push_str(&format!(
             "| {} | `{}` | {default} | {} | {} ({safety}) | {}{todo} |\n",
             meta.code,
             meta.name,
@@ -176,8 +188,11 @@ pub fn markdown_table() -> String {
             meta.fix.as_str(),
             meta.summary.replace('|', "\\|"),
         ));
+        if let Some(example) = meta.section("Example") {
+            examples.push_str(&format!("\n{} `{}`:\n\n{example}\n", meta.code, meta.name));
+        }
     }
-    out
+    table + &examples
 }
 
 impl std::fmt::Display for Rule {

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
 
+use crate::pyc;
 use crate::settings::Exclude;
 
 /// Folder names that are never descended into (SPEC §2), besides virtualenvs.
@@ -35,6 +36,9 @@ pub struct CacheFile {
     pub is_symlink: bool,
     /// Up to the first 16 bytes, when headers were asked for; `Err` when unreadable.
     pub head: Option<Result<Vec<u8>, String>>,
+    /// For a checked-hash pyc whose source exists: the source's hash as CPython
+    /// computes it with this file's magic (only when headers were asked for).
+    pub source_hash: Option<[u8; 8]>,
 }
 
 #[derive(Debug, Default)]
@@ -79,9 +83,42 @@ impl Worktree {
         walker.visit(&mut builder);
         drop(builder);
         let parts = std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()));
-        Worktree::merge(parts)
+        let mut tree = Worktree::merge(parts);
+        if options.headers {
+            tree.hash_checked_sources(root);
+        }
+        tree
     }
 
+    /// Checked-hash pycs are fresh iff their source hashes to the stored value: read
+    /// those sources (only those) and hash them as CPython does.
+    fn hash_checked_sources(&mut self, root: &Path) {
+        for i in 0..self.caches.len() {
+            let file = &self.caches[i];
+            let Some(Ok(head)) = &file.head else { continue };
+            let Ok(header) = pyc::parse_header(head) else {
+                continue;
+            };
+            if !matches!(
+                header.validation,
+                pyc::Validation::Hash { checked: true, .. }
+            ) {
+                continue;
+            }
+            let Some(owner) = self.owner_of(&file.path) else {
+                continue;
+            };
+            if let Ok(source) = std::fs::read(root.join(&owner)) {
+                self.caches[i].source_hash = Some(pyc::source_hash(header.magic, &source));
+            }
+        }
+    }
+
+    /// The existing source that owns a cache file, by CPython's naming.
+    pub fn owner_of(&self, cache: &Path) -> Option<PathBuf> {
+        let (_, candidates) = parse_cache_path(cache)?;
+        candidates.into_iter().find(|c| self.has_source(c))
+    }
     fn merge(parts: Vec<Partial>) -> Worktree {
         let mut tree = Worktree::default();
         let mut pycache_dirs = Vec::new();
@@ -112,6 +149,25 @@ impl Worktree {
         tree.errors.sort();
         tree
     }
+}
+
+/// A cache path's parsed name and the source paths that would own it, best first
+/// (sources live beside `__pycache__`, or beside a legacy file).
+pub fn parse_cache_path(cache: &Path) -> Option<(pyc::CacheName<'_, [u8]>, Vec<PathBuf>)> {
+    let parent = cache.parent().unwrap_or(Path::new(""));
+    let in_pycache = parent.file_name() == Some(OsStr::new("__pycache__"));
+    let name = pyc::classify_bytes(cache.file_name()?.as_bytes(), in_pycache)?;
+    let source_dir = if in_pycache {
+        parent.parent().unwrap_or(Path::new(""))
+    } else {
+        parent
+    };
+    let candidates = name
+        .source_candidates()
+        .into_iter()
+        .map(|c| source_dir.join(OsStr::from_bytes(&c)))
+        .collect();
+    Some((name, candidates))
 }
 
 /// Prune before descending: `.git`, virtualenvs, package folders and `exclude`.
@@ -231,6 +287,7 @@ impl ParallelVisitor for Collector {
                 path: relative.to_owned(),
                 is_symlink: file_type.is_symlink(),
                 head,
+                source_hash: None,
             });
         } else if file_type.is_file() && (name.ends_with(b".py") || name.ends_with(b".pyw")) {
             let stat = if self.options.headers {

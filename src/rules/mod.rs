@@ -1,6 +1,7 @@
 //! Rule checks: pure functions from file sets to diagnostics. They never print
 //! and never touch the disk.
 
+pub mod caches;
 pub mod tracked;
 
 use std::path::Path;

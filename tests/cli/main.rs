@@ -1,5 +1,6 @@
 //! Integration tests: real git repositories in temp folders, the real binary.
 
+mod caches;
 mod check;
 mod commands;
 mod common;

@@ -1,0 +1,238 @@
+//! Rules over caches on disk (the worktree set): PYH201 orphaned-bytecode,
+//! PYH202 sourceless-module, PYH203 legacy-bytecode, PYH204 empty-pycache,
+//! PYH205 stale-bytecode, PYH206 foreign-interpreter-cache.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+
+use crate::diagnostic::{display_path, Diagnostic};
+use crate::pyc::{self, CacheName, Validation};
+use crate::registry::Rule;
+use crate::repo::walk::{parse_cache_path, CacheFile, Worktree};
+use crate::rules::Context;
+
+/// A cache file with its name parsed and its owning source looked up.
+struct Resolved<'a> {
+    file: &'a CacheFile,
+    name: CacheName<'a, [u8]>,
+    /// Source names that would own it, best first.
+    candidates: Vec<PathBuf>,
+    /// The first candidate that exists.
+    owner: Option<PathBuf>,
+}
+
+impl Resolved<'_> {
+    /// The source a message should name: the owner, or the first candidate.
+    fn source_display(&self) -> String {
+        self.owner
+            .as_ref()
+            .or(self.candidates.first())
+            .map_or_else(|| "?".to_owned(), |p| display_path(p))
+    }
+}
+
+/// Every cache file of the worktree, parsed once per rule run.
+fn resolve_all(tree: &Worktree) -> impl Iterator<Item = Resolved<'_>> {
+    tree.caches.iter().filter_map(|file| resolve(tree, file))
+}
+
+fn resolve<'a>(tree: &Worktree, file: &'a CacheFile) -> Option<Resolved<'a>> {
+    let (name, candidates) = parse_cache_path(&file.path)?;
+    let owner = candidates.iter().find(|c| tree.has_source(c)).cloned();
+    Some(Resolved {
+        file,
+        name,
+        candidates,
+        owner,
+    })
+}
+
+/// Suffix `.pyc`/`.pyo` in any case: names worth deleting inside `__pycache__`.
+fn has_bytecode_suffix(name: &[u8]) -> bool {
+    name.len() >= 4 && {
+        let suffix = &name[name.len() - 4..];
+        suffix.eq_ignore_ascii_case(b".pyc") || suffix.eq_ignore_ascii_case(b".pyo")
+    }
+}
+
+/// A diagnostic whose fix deletes a file; symlinks are reported but never deleted.
+fn deletion(rule: Rule, file: &CacheFile, message: String) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(rule, &file.path, message);
+    if file.is_symlink {
+        diagnostic.fix = None;
+        diagnostic
+            .message
+            .push_str(" (a symlink: not deleted automatically)");
+    }
+    diagnostic
+}
+
+/// PYH201: caches in `__pycache__` whose source is gone, and interrupted-write leftovers.
+pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tree) = ctx.worktree else { return };
+    for r in resolve_all(tree) {
+        let message = match r.name {
+            CacheName::Pep3147 { .. } | CacheName::Pytest { .. } if r.owner.is_none() => {
+                if r.candidates.is_empty() {
+                    "no source can own this cache name; nothing imports it".to_owned()
+                } else {
+                    format!("cache of missing source `{}`", r.source_display())
+                }
+            }
+            CacheName::Leftover { .. } => "leftover of an interrupted cache write".to_owned(),
+            CacheName::UnknownInPycache
+                if has_bytecode_suffix(r.file.path.file_name().map_or(b"", |n| n.as_bytes())) =>
+            {
+                "not a cache name CPython writes (no interpreter tag); nothing imports it"
+                    .to_owned()
+            }
+            _ => continue,
+        };
+        out.push(deletion(Rule::PYH201, r.file, message));
+    }
+}
+
+/// PYH202: legacy `<m>.pyc`/`.pyo` (or Jython `$py.class`) with no `<m>.py` beside it.
+pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tree) = ctx.worktree else { return };
+    for r in resolve_all(tree) {
+        let message = match r.name {
+            CacheName::Legacy { stem, .. } if r.owner.is_none() => format!(
+                "module `{}` is importable without its source `{}`",
+                String::from_utf8_lossy(stem),
+                r.source_display()
+            ),
+            CacheName::Jython { .. } if r.owner.is_none() => format!(
+                "Jython class without its source `{}`: Jython still imports it",
+                r.source_display()
+            ),
+            _ => continue,
+        };
+        out.push(deletion(Rule::PYH202, r.file, message));
+    }
+}
+
+/// PYH203: legacy bytecode beside its existing source.
+pub fn legacy_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tree) = ctx.worktree else { return };
+    for r in resolve_all(tree) {
+        if matches!(r.name, CacheName::Legacy { .. } | CacheName::Jython { .. }) {
+            if let Some(owner) = &r.owner {
+                let message = format!("legacy bytecode beside `{}`", display_path(owner));
+                out.push(deletion(Rule::PYH203, r.file, message));
+            }
+        }
+    }
+}
+
+/// PYH204: empty `__pycache__` folders, and files named `__pycache__`.
+pub fn empty_pycache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tree) = ctx.worktree else { return };
+    for (dir, has_entries) in &tree.pycache_dirs {
+        if !has_entries {
+            out.push(Diagnostic::new(Rule::PYH204, dir, "empty `__pycache__` folder").dir());
+        }
+    }
+    for file in &tree.pycache_files {
+        let mut diagnostic = Diagnostic::new(
+            Rule::PYH204,
+            file,
+            "a file named `__pycache__` stops CPython from writing caches here (not removed automatically)",
+        );
+        diagnostic.fix = None;
+        out.push(diagnostic);
+    }
+}
+
+/// PYH205: live caches whose header disagrees with their source or their tag, or
+/// that are not bytecode at all.
+pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tree) = ctx.worktree else { return };
+    for r in resolve_all(tree) {
+        let tag = match r.name {
+            CacheName::Pep3147 { tag, .. } | CacheName::Pytest { tag, .. } => tag,
+            _ => continue,
+        };
+        let Some(owner) = &r.owner else { continue }; // orphans are PYH201's
+        let Some(Ok(head)) = &r.file.head else {
+            continue;
+        };
+        let source = display_path(owner);
+        let header = match pyc::parse_header(head) {
+            Ok(header) => header,
+            Err(err) => {
+                out.push(deletion(
+                    Rule::PYH205,
+                    r.file,
+                    format!("{err}; CPython will rewrite it"),
+                ));
+                continue;
+            }
+        };
+        let tag = String::from_utf8_lossy(tag);
+        if pyc::implementation_of_tag(&tag) == "cpython" {
+            if let (Some(by_tag), Some(by_magic)) = (pyc::version_from_tag(&tag), header.version) {
+                if by_tag != by_magic {
+                    let message = format!(
+                        "inconsistent: the tag `{tag}` says Python {by_tag}, the magic number {} says Python {by_magic}",
+                        header.magic
+                    );
+                    out.push(deletion(Rule::PYH205, r.file, message));
+                    continue;
+                }
+            }
+        }
+        let message = match header.validation {
+            Validation::Timestamp { mtime, size } => {
+                let Some(Some(stat)) = tree.sources.get(owner) else {
+                    continue;
+                };
+                if header.is_stale_timestamp(stat.mtime, stat.size) != Some(true) {
+                    continue;
+                }
+                let source_mtime = (stat.mtime as u64 & 0xFFFF_FFFF) as u32;
+                let source_size = (stat.size & 0xFFFF_FFFF) as u32;
+                match size {
+                    Some(size) if size != source_size => format!(
+                        "stale: header says source size {size}, `{source}` has {source_size} bytes"
+                    ),
+                    _ => format!(
+                        "stale: header says source mtime {mtime}, `{source}` has {source_mtime}"
+                    ),
+                }
+            }
+            Validation::Hash {
+                checked: true,
+                hash,
+            } => match r.file.source_hash {
+                Some(actual) if actual != hash => {
+                    format!("stale: source hash in header differs from the hash of `{source}`")
+                }
+                _ => continue,
+            },
+            // Unchecked hash pycs are never validated by the importer: never stale.
+            Validation::Hash { checked: false, .. } => continue,
+        };
+        out.push(deletion(Rule::PYH205, r.file, message));
+    }
+}
+
+/// PYH206: live caches for interpreter tags not in `python-tags`.
+pub fn foreign_interpreter_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tree) = ctx.worktree else { return };
+    let tags = &ctx.settings.python_tags;
+    if tags.is_empty() {
+        return; // the engine notes that python-tags is required
+    }
+    for r in resolve_all(tree) {
+        let Some(tag) = r.name.tag() else { continue };
+        if r.owner.is_none() {
+            continue; // orphans are PYH201's
+        }
+        let tag = String::from_utf8_lossy(tag);
+        if !tags.iter().any(|t| *t == tag) {
+            let message = format!("cache for `{tag}`, which is not in python-tags");
+            out.push(deletion(Rule::PYH206, r.file, message));
+        }
+    }
+}

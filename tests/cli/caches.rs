@@ -1,0 +1,340 @@
+//! Caches on disk (PYH201–PYH206), checked against the real python3.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use crate::common::{pairs, Repo};
+
+fn python(repo: &Repo, code: &str) {
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(code)
+        .current_dir(&repo.root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "python3 failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Acceptance: pyhygiene and CPython's own `cache_from_source` agree on every
+/// bytecode file of a tree made by compileall and then mutated (tests/data/differential.py).
+#[test]
+fn differential_against_cpython() {
+    let dir = Repo::plain();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/differential.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(&dir.root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let truth: BTreeMap<String, Option<String>> = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(truth.len() >= 500, "only {} cache files", truth.len());
+
+    let run = dir.run([
+        "check",
+        "--select",
+        "PYH201,PYH202,PYH203",
+        "--output-format",
+        "json",
+    ]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    let mut found: BTreeMap<String, String> = BTreeMap::new();
+    for (code, path) in run.findings() {
+        assert!(
+            found.insert(path.clone(), code).is_none(),
+            "two findings for {path}"
+        );
+    }
+    let mut disagreements = Vec::new();
+    for (path, expected) in &truth {
+        let actual = found.get(path);
+        if actual != expected.as_ref() {
+            disagreements.push(format!(
+                "{path}: python says {expected:?}, pyhygiene says {actual:?}"
+            ));
+        }
+    }
+    for path in found.keys() {
+        if !truth.contains_key(path) {
+            disagreements.push(format!(
+                "{path}: pyhygiene reports a file python does not see as bytecode"
+            ));
+        }
+    }
+    let orphans = truth
+        .values()
+        .filter(|v| v.as_deref() == Some("PYH201"))
+        .count();
+    let live = truth.values().filter(|v| v.is_none()).count();
+    eprintln!(
+        "differential: {} cache files, {live} live, {orphans} orphans, {} disagreements",
+        truth.len(),
+        disagreements.len()
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
+    assert!(
+        orphans > 100 && live > 100,
+        "the tree should mix live caches and orphans"
+    );
+}
+
+#[test]
+fn orphans_legacy_and_empty_folders() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("pkg/__init__.py", "")
+        .write("pkg/old.py", "A = 1\n")
+        .write("pkg/keep.py", "B = 2\n")
+        .write("pkg/foo.bar.py", "")
+        .write("legacy/mod.py", "");
+    python(&repo, "import compileall; compileall.compile_dir('pkg', quiet=2); compileall.compile_dir('legacy', quiet=2, legacy=True)");
+    repo.remove("pkg/old.py")
+        .remove("legacy/mod.py")
+        .write("legacy/beside.py", "")
+        .write("legacy/beside.pyc", "")
+        .write("pkg/__pycache__/keep.cpython-311.pyc.12345", "")
+        .write(
+            "pkg/__pycache__/notes.txt",
+            "not bytecode: never reported by PYH201",
+        )
+        .write("empty/__pycache__/.keep-out", "");
+    std::fs::remove_file(repo.path("empty/__pycache__/.keep-out")).unwrap();
+    repo.write("odd/__pycache__", "a file")
+        .write("odd/x.py", "");
+    let run = repo.run(["check", "--select", "PYH2", "--output-format", "json"]);
+    let tag = "cpython-311";
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("PYH201", &format!("pkg/__pycache__/keep.{tag}.pyc.12345")),
+            ("PYH201", &format!("pkg/__pycache__/old.{tag}.pyc")),
+            ("PYH202", "legacy/mod.pyc"),
+            ("PYH203", "legacy/beside.pyc"),
+            ("PYH204", "empty/__pycache__"),
+            ("PYH204", "odd/__pycache__"),
+        ])
+    );
+    let json = run.json();
+    let messages: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "leftover of an interrupted cache write",
+            "cache of missing source `pkg/old.py`",
+            "module `mod` is importable without its source `legacy/mod.py`",
+            "legacy bytecode beside `legacy/beside.py`",
+            "empty `__pycache__` folder",
+            "a file named `__pycache__` stops CPython from writing caches here (not removed automatically)",
+        ]
+    );
+    assert_eq!(json["diagnostics"][2]["severity"], "error");
+    assert_eq!(json["diagnostics"][2]["fix"]["safety"], "unsafe");
+    assert_eq!(json["diagnostics"][5]["fix"], serde_json::Value::Null);
+    assert_eq!(run.code, 1, "PYH202 is an error");
+}
+
+/// Orphans are found whether git ignores them or not, and never in skipped folders.
+#[test]
+fn ignored_orphans_found_skipped_folders_not() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("a/__pycache__/gone.cpython-311.pyc", "")
+        .write("node_modules/x/__pycache__/gone.cpython-311.pyc", "")
+        .write("lib/site-packages/__pycache__/gone.cpython-311.pyc", "")
+        .write("vendor/__pycache__/gone.cpython-311.pyc", "")
+        .write("myenv/pyvenv.cfg", "home = /usr/bin\n")
+        .write("myenv/lib/__pycache__/gone.cpython-311.pyc", "")
+        .write("myenv/stray.pyc", "");
+    repo.write("pyhygiene.toml", "exclude = [\"vendor\"]\n");
+    let run = repo.run(["check", "--select", "PYH2", "--output-format", "json"]);
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH201", "a/__pycache__/gone.cpython-311.pyc")])
+    );
+    let ignored = repo.git(["status", "--porcelain", "--ignored", "a"]);
+    assert_eq!(
+        ignored, "!! a/\n",
+        "the orphan is ignored by git and still found"
+    );
+}
+
+/// A real virtualenv inside the repository produces no findings at all.
+#[test]
+fn virtualenv_inside_repo_is_silent() {
+    let repo = Repo::new();
+    repo.with_gitignore().write("app.py", "").commit("x");
+    let status = Command::new("python3")
+        .args(["-m", "venv", ".venv"])
+        .current_dir(&repo.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    python(
+        &repo,
+        "import compileall; compileall.compile_dir('.venv', quiet=2)",
+    );
+    let run = repo.run([
+        "check",
+        "--extend-select",
+        "PYH205,PYH206",
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(run.findings(), pairs(&[]), "{}", run.stdout);
+}
+
+#[test]
+fn stale_timestamp_and_hash_pycs() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "A = 1\n")
+        .write("h.py", "B = 2\n")
+        .write("u.py", "C = 3\n");
+    python(
+        &repo,
+        "import py_compile as p; p.compile('m.py'); \
+         p.compile('h.py', invalidation_mode=p.PycInvalidationMode.CHECKED_HASH); \
+         p.compile('u.py', invalidation_mode=p.PycInvalidationMode.UNCHECKED_HASH)",
+    );
+    let check = |repo: &Repo| repo.run(["check", "--select", "PYH205", "--output-format", "json"]);
+    assert_eq!(
+        check(&repo).findings(),
+        pairs(&[]),
+        "fresh caches are not stale"
+    );
+
+    // Same size, other bytes: only the hash pyc can tell; then a size change.
+    repo.write("h.py", "B = 3\n").write("u.py", "C = 4\n");
+    let run = check(&repo);
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH205", "__pycache__/h.cpython-311.pyc")])
+    );
+    assert_eq!(
+        run.json()["diagnostics"][0]["message"],
+        "stale: source hash in header differs from the hash of `h.py`"
+    );
+    repo.write("m.py", "A = 100\n");
+    let run = check(&repo);
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("PYH205", "__pycache__/h.cpython-311.pyc"),
+            ("PYH205", "__pycache__/m.cpython-311.pyc")
+        ])
+    );
+    assert_eq!(
+        run.json()["diagnostics"][1]["message"],
+        "stale: header says source size 6, `m.py` has 8 bytes"
+    );
+
+    // mtime only (same size), set explicitly.
+    repo.write("m.py", "A = 1\n");
+    python(
+        &repo,
+        "import os; st = os.stat('m.py'); os.utime('m.py', (st.st_atime, st.st_mtime + 5))",
+    );
+    let run = check(&repo);
+    let messages: Vec<String> = run.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        messages[1].starts_with("stale: header says source mtime "),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn not_bytecode_and_inconsistent_tags() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "")
+        .write("n.py", "")
+        .write("e.py", "");
+    python(&repo, "import py_compile; py_compile.compile('m.py')");
+    // A 3.11 pyc under a 3.12 name, a garbage pyc and an empty one.
+    std::fs::copy(
+        repo.path("__pycache__/m.cpython-311.pyc"),
+        repo.path("__pycache__/m.cpython-312.pyc"),
+    )
+    .unwrap();
+    repo.write("__pycache__/n.cpython-311.pyc", "garbage!garbage!")
+        .write("__pycache__/e.cpython-311.pyc", "");
+    let run = repo.run(["check", "--select", "PYH205", "--output-format", "json"]);
+    let json = run.json();
+    let got: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        pairs(&[
+            ("__pycache__/e.cpython-311.pyc", "empty file; CPython will rewrite it"),
+            ("__pycache__/m.cpython-312.pyc", "inconsistent: the tag `cpython-312` says Python 3.12, the magic number 3495 says Python 3.11"),
+            ("__pycache__/n.cpython-311.pyc", "not bytecode: bad magic [67, 61, 72, 62]; CPython will rewrite it"),
+        ])
+    );
+}
+
+#[test]
+fn foreign_interpreter_caches() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "")
+        .write("__pycache__/m.cpython-311.pyc", "")
+        .write("__pycache__/m.cpython-36.pyc", "")
+        .write("__pycache__/m.pypy39.opt-1.pyc", "")
+        .write("__pycache__/gone.cpython-36.pyc", "");
+    let run = repo.run(["check", "--select", "PYH206", "--output-format", "json"]);
+    assert_eq!(run.findings(), pairs(&[]));
+    assert!(
+        run.stderr
+            .contains("PYH206 (foreign-interpreter-cache) needs `python-tags`"),
+        "{}",
+        run.stderr
+    );
+    repo.write("pyhygiene.toml", "python-tags = [\"cpython-311\"]\n");
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH206,PYH201",
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(
+        run.findings(),
+        pairs(&[
+            ("PYH201", "__pycache__/gone.cpython-36.pyc"),
+            ("PYH206", "__pycache__/m.cpython-36.pyc"),
+            ("PYH206", "__pycache__/m.pypy39.opt-1.pyc"),
+        ])
+    );
+}

@@ -176,6 +176,7 @@ fn spaces_and_non_utf8_names() {
     // The raw name is accepted as a PATH, too.
     let scoped = repo.run([
         OsStr::new("check"),
+        OsStr::new("--select=PYH0"),
         OsStr::new("--output-format"),
         OsStr::new("json"),
         raw.as_os_str(),

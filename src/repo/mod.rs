@@ -1,6 +1,7 @@
 //! The repository: where its root is, and the file sets computed from it.
 
 pub mod git;
+pub mod ignores;
 pub mod tracked;
 pub mod walk;
 

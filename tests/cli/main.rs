@@ -5,3 +5,4 @@ mod check;
 mod commands;
 mod common;
 mod config;
+mod ignores;

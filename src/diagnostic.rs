@@ -77,6 +77,8 @@ impl FixKind {
 pub struct Fix {
     pub kind: FixKind,
     pub safety: Safety,
+    /// The `.gitignore` line an `AddIgnoreEntries` fix appends.
+    pub ignore_entry: Option<String>,
 }
 
 /// Where in an ignore file a finding comes from (PYH101's negations).
@@ -114,6 +116,7 @@ impl Diagnostic {
             fix: Some(Fix {
                 kind: meta.fix,
                 safety: meta.fix_safety,
+                ignore_entry: None,
             }),
             location: None,
         }
@@ -139,8 +142,8 @@ impl Diagnostic {
     }
 
     /// Sort key that makes output deterministic regardless of walk order.
-    pub fn sort_key(&self) -> (Rule, &Path) {
-        (self.rule, &self.path)
+    pub fn sort_key(&self) -> (Rule, &Path, &str) {
+        (self.rule, &self.path, &self.message)
     }
 }
 

@@ -104,7 +104,7 @@ impl Session {
 
 fn check(args: &CheckArgs) -> Result<Status, Error> {
     let session = Session::open(&args.paths, &args.common)?;
-    let outcome = lint::lint(&session.root, &session.settings, &session.scope)?;
+    let outcome = lint::lint(&session.root, &session.settings, &session.scope, false)?;
     report(&session, &outcome, &args.common)?;
     Ok(status(
         &outcome,

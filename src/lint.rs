@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
 use crate::registry::{FileSet, Rule};
+use crate::repo::ignores::IgnoreSet;
 use crate::repo::tracked::Tracked;
 use crate::repo::walk::{WalkOptions, Worktree};
 use crate::repo::Root;
@@ -18,6 +19,16 @@ use crate::settings::Settings;
 pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     pub notes: Vec<String>,
+    /// The file sets the rules read; the fixer plans against them.
+    pub sets: FileSets,
+}
+
+/// Each file set, computed at most once per run.
+#[derive(Debug, Default)]
+pub struct FileSets {
+    pub tracked: Option<Tracked>,
+    pub worktree: Option<Worktree>,
+    pub ignores: Option<IgnoreSet>,
 }
 
 /// Limits the report to some paths (relative to the root); empty means everything.
@@ -38,7 +49,14 @@ impl Scope {
     }
 }
 
-pub fn lint(root: &Root, settings: &Settings, scope: &Scope) -> Result<Outcome, Error> {
+/// Run the enabled rules. `all_sets` computes every file set even when no enabled
+/// rule reads it (the fixer needs the ignore rules to keep untracked files ignored).
+pub fn lint(
+    root: &Root,
+    settings: &Settings,
+    scope: &Scope,
+    all_sets: bool,
+) -> Result<Outcome, Error> {
     let mut notes = Vec::new();
     let needs = |set: FileSet| {
         settings
@@ -64,8 +82,10 @@ pub fn lint(root: &Root, settings: &Settings, scope: &Scope) -> Result<Outcome, 
             "PYH206 (foreign-interpreter-cache) needs `python-tags` in the config; skipped".into(),
         );
     }
-    let want_tracked = root.is_git && !tracked_rules.is_empty();
-    let want_worktree = needs(FileSet::Worktree) || needs(FileSet::IgnoreRules);
+    let want_ignores = all_sets || needs(FileSet::IgnoreRules);
+    // PYH101 looks at tracked `.pyd` files to pick its entry.
+    let want_tracked = root.is_git && (all_sets || want_ignores || !tracked_rules.is_empty());
+    let want_worktree = all_sets || want_ignores || needs(FileSet::Worktree);
     let options = WalkOptions {
         headers: settings.is_enabled(Rule::PYH205),
     };
@@ -97,12 +117,20 @@ pub fn lint(root: &Root, settings: &Settings, scope: &Scope) -> Result<Outcome, 
                 .map(|e| format!("could not read {e}")),
         );
     }
+    let ignores = match (&worktree, want_ignores) {
+        (Some(tree), true) => Some(IgnoreSet::load(root, &tree.gitignores)),
+        _ => None,
+    };
+    if let Some(ignores) = &ignores {
+        notes.extend(ignores.errors.iter().map(|e| format!("could not read {e}")));
+    }
 
     let ctx = Context {
         root: &root.path,
         settings,
         tracked: tracked.as_ref(),
         worktree: worktree.as_ref(),
+        ignores: ignores.as_ref(),
     };
     let mut diagnostics = Vec::new();
     for (rule, severity) in &settings.rules {
@@ -122,5 +150,13 @@ pub fn lint(root: &Root, settings: &Settings, scope: &Scope) -> Result<Outcome, 
     diagnostics.retain(|d| scope.contains(d) && !settings.exclude.excludes(&d.path));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
-    Ok(Outcome { diagnostics, notes })
+    Ok(Outcome {
+        diagnostics,
+        notes,
+        sets: FileSets {
+            tracked,
+            worktree,
+            ignores,
+        },
+    })
 }

@@ -40,6 +40,12 @@ pub struct RuleMeta {
     pub fix: FixKind,
     pub fix_safety: Safety,
     pub explanation: String,
+    /// PYH101: file names probed against the ignore rules in each folder.
+    #[serde(default)]
+    pub probes: Vec<String>,
+    /// PYH101: probes that run only when a configured `ignore-entries` line matches them.
+    #[serde(default)]
+    pub opt_in_probes: Vec<String>,
 }
 
 impl RuleMeta {
@@ -86,7 +92,7 @@ registry! {
     PYH001 => Some(rules::tracked::tracked_bytecode),
     PYH002 => Some(rules::tracked::tracked_tool_cache),
     PYH003 => Some(rules::tracked::tracked_virtualenv),
-    PYH101 => None,
+    PYH101 => Some(rules::ignores::bytecode_not_ignored),
     PYH201 => Some(rules::caches::orphaned_bytecode),
     PYH202 => Some(rules::caches::sourceless_module),
     PYH203 => Some(rules::caches::legacy_bytecode),

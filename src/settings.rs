@@ -37,6 +37,8 @@ pub struct Settings {
     pub python_tags: Vec<String>,
     pub tool_caches: GlobSet,
     pub ignore_entries: Vec<String>,
+    /// `ignore-entries` was set: its `.pyo`/`$py.class` entries turn those probes on.
+    pub ignore_entries_configured: bool,
 }
 
 impl Settings {
@@ -222,6 +224,7 @@ impl Settings {
             exclude: Arc::new(exclude),
             python_tags,
             tool_caches,
+            ignore_entries_configured: options.and_then(|o| o.ignore_entries.as_ref()).is_some(),
             ignore_entries,
         })
     }

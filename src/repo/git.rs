@@ -38,18 +38,37 @@ pub fn command(dir: &Path) -> Command {
     cmd
 }
 
-/// The top of the work tree around `dir`, or `None` when `dir` is not in one.
-pub fn toplevel(dir: &Path) -> Result<Option<PathBuf>, Error> {
+/// Where a work tree's git data lives.
+#[derive(Debug, Clone)]
+pub struct GitPaths {
+    /// Top of the work tree, canonical.
+    pub toplevel: PathBuf,
+    /// The common git folder (`.git`, or the main repository's for a linked worktree).
+    pub common_dir: PathBuf,
+}
+
+/// The work tree around `dir`, or `None` when `dir` is not in one.
+pub fn discover(dir: &Path) -> Result<Option<GitPaths>, Error> {
     let output = command(dir)
-        .args(["rev-parse", "--show-toplevel"])
+        .args(["rev-parse", "--show-toplevel", "--git-common-dir"])
         .output()
         .map_err(Error::GitSpawn)?;
     if output.status.success() {
         use std::os::unix::ffi::OsStrExt;
-        let stdout = output.stdout.strip_suffix(b"\n").unwrap_or(&output.stdout);
-        let path = PathBuf::from(OsStr::from_bytes(stdout));
+        let mut lines = output.stdout.split(|b| *b == b'\n');
+        let toplevel = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+        let common = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
         // Canonical, so user paths can be made relative to it.
-        return Ok(Some(path.canonicalize().unwrap_or(path)));
+        let toplevel = toplevel.canonicalize().unwrap_or(toplevel);
+        let common_dir = if common.is_absolute() {
+            common
+        } else {
+            dir.join(common)
+        };
+        return Ok(Some(GitPaths {
+            toplevel,
+            common_dir,
+        }));
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     if stderr.contains("not a git repository")
@@ -61,4 +80,21 @@ pub fn toplevel(dir: &Path) -> Result<Option<PathBuf>, Error> {
         args: "rev-parse --show-toplevel".into(),
         message: stderr.trim().to_owned(),
     })
+}
+
+/// The user's global excludes file: `core.excludesFile`, or git's XDG default.
+pub fn global_excludes_file(dir: &Path) -> Option<PathBuf> {
+    let output = command(dir)
+        .args(["config", "--path", "--get", "core.excludesFile"])
+        .output()
+        .ok()?;
+    if output.status.success() {
+        use std::os::unix::ffi::OsStrExt;
+        let stdout = output.stdout.strip_suffix(b"\n").unwrap_or(&output.stdout);
+        return Some(PathBuf::from(OsStr::from_bytes(stdout)));
+    }
+    match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(xdg) => Some(PathBuf::from(xdg).join("git/ignore")),
+        None => std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config/git/ignore")),
+    }
 }

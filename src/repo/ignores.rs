@@ -12,6 +12,41 @@ use std::path::{Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 
+use crate::repo::{git, Root};
+
+/// The ignore-rules file set: what the team shares (`.gitignore` files) and what
+/// protects only this clone (`.git/info/exclude`, `core.excludesFile`).
+#[derive(Debug, Default)]
+pub struct IgnoreSet {
+    pub committed: IgnoreRules,
+    pub local: IgnoreRules,
+    /// Files that could not be read, for notes.
+    pub errors: Vec<String>,
+}
+
+impl IgnoreSet {
+    pub fn load(root: &Root, gitignores: &[PathBuf]) -> IgnoreSet {
+        let (committed, errors) = IgnoreRules::load(&root.path, gitignores);
+        let mut local = IgnoreRules::default();
+        if root.is_git {
+            let info = root.git_dir.as_ref().map(|d| d.join("info/exclude"));
+            for file in info
+                .into_iter()
+                .chain(git::global_excludes_file(&root.path))
+            {
+                if let Ok(bytes) = std::fs::read(&file) {
+                    local.push(PathBuf::new(), file, &bytes);
+                }
+            }
+        }
+        IgnoreSet {
+            committed,
+            local,
+            errors,
+        }
+    }
+}
+
 /// One ignore file, compiled, with its lines kept to report line numbers.
 #[derive(Debug)]
 struct IgnoreFile {
@@ -25,7 +60,7 @@ struct IgnoreFile {
 }
 
 /// The pattern that decided a path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Decider {
     pub file: PathBuf,
     pub line: usize,
@@ -122,7 +157,11 @@ impl IgnoreRules {
             rules.push(f.base.clone(), f.file.clone(), text.join("\n").as_bytes());
         }
         if !found {
-            rules.push(PathBuf::new(), root_file.to_owned(), appended.join("\n").as_bytes());
+            rules.push(
+                PathBuf::new(),
+                root_file.to_owned(),
+                appended.join("\n").as_bytes(),
+            );
         }
         rules.files.sort_by_key(|f| f.base.components().count());
         rules
@@ -147,7 +186,9 @@ impl IgnoreRules {
     /// The deepest file with a matching pattern decides; within a file, the last match.
     fn check_one(&self, path: &Path, is_dir: bool) -> Verdict {
         for file in self.files.iter().rev() {
-            let Ok(relative) = path.strip_prefix(&file.base) else { continue };
+            let Ok(relative) = path.strip_prefix(&file.base) else {
+                continue;
+            };
             if relative.as_os_str().is_empty() {
                 continue;
             }
@@ -199,7 +240,10 @@ mod tests {
 
     #[test]
     fn negation_names_file_and_line() {
-        let r = rules(&[(".gitignore", "# c\n*.pyc\n"), ("sub/.gitignore", "\n!*.pyc\n")]);
+        let r = rules(&[
+            (".gitignore", "# c\n*.pyc\n"),
+            ("sub/.gitignore", "\n!*.pyc\n"),
+        ]);
         assert!(r.check(Path::new("a/m.pyc"), false).is_ignored());
         assert_eq!(
             r.check(Path::new("sub/x/m.pyc"), false),
@@ -216,15 +260,23 @@ mod tests {
         let r = rules(&[(".gitignore", "build/\n!build/m.pyc\n")]);
         assert!(r.check(Path::new("build/m.pyc"), false).is_ignored());
         let r = rules(&[(".gitignore", "__pycache__/\n")]);
-        assert!(r.check(Path::new("a/__pycache__/m.cpython-311.pyc"), false).is_ignored());
+        assert!(r
+            .check(Path::new("a/__pycache__/m.cpython-311.pyc"), false)
+            .is_ignored());
         assert_eq!(r.check(Path::new("a/m.pyc"), false), Verdict::Unmatched);
     }
 
     #[test]
     fn crlf_and_bom() {
-        let r = IgnoreRules::from_bytes(Path::new(""), Path::new(".gitignore"), b"\xEF\xBB\xBF*.pyc\r\n__pycache__/\r\n");
+        let r = IgnoreRules::from_bytes(
+            Path::new(""),
+            Path::new(".gitignore"),
+            b"\xEF\xBB\xBF*.pyc\r\n__pycache__/\r\n",
+        );
         assert!(r.check(Path::new("m.pyc"), false).is_ignored());
-        assert!(r.check(Path::new("__pycache__/m.x.pyc"), false).is_ignored());
+        assert!(r
+            .check(Path::new("__pycache__/m.x.pyc"), false)
+            .is_ignored());
     }
 
     #[test]
@@ -233,7 +285,10 @@ mod tests {
         assert!(!r.check(Path::new("m.pyc"), false).is_ignored());
         let fixed = r.with_root_lines(Path::new(".gitignore"), &["*.py[cod]".into()]);
         assert!(fixed.check(Path::new("m.pyc"), false).is_ignored());
-        let fresh = IgnoreRules::default().with_root_lines(Path::new(".gitignore"), &["__pycache__/".into()]);
-        assert!(fresh.check(Path::new("x/__pycache__/m.pyc"), false).is_ignored());
+        let fresh = IgnoreRules::default()
+            .with_root_lines(Path::new(".gitignore"), &["__pycache__/".into()]);
+        assert!(fresh
+            .check(Path::new("x/__pycache__/m.pyc"), false)
+            .is_ignored());
     }
 }

@@ -16,6 +16,8 @@ pub struct Root {
     pub path: PathBuf,
     /// False outside any git work tree: tracked-set rules are skipped.
     pub is_git: bool,
+    /// The common git folder, for `info/exclude` and `index.lock`.
+    pub git_dir: Option<PathBuf>,
 }
 
 impl Root {
@@ -32,20 +34,22 @@ impl Root {
                 })?,
             None => std::env::current_dir()?,
         };
-        match git::toplevel(&start)? {
+        match git::discover(&start)? {
             // With --root the folder itself is the root, even inside a larger work tree:
             // git reports index paths relative to it.
-            Some(toplevel) if explicit.is_none() => Ok(Root {
-                path: toplevel,
+            Some(paths) => Ok(Root {
+                path: if explicit.is_some() {
+                    start
+                } else {
+                    paths.toplevel
+                },
                 is_git: true,
-            }),
-            Some(_) => Ok(Root {
-                path: start,
-                is_git: true,
+                git_dir: Some(paths.common_dir),
             }),
             None => Ok(Root {
                 path: start,
                 is_git: false,
+                git_dir: None,
             }),
         }
     }

@@ -52,6 +52,8 @@ pub struct Worktree {
     pub pycache_files: Vec<PathBuf>,
     /// Folders that hold at least one Python source.
     pub source_dirs: BTreeSet<PathBuf>,
+    /// `.gitignore` files, for the ignore-rules set.
+    pub gitignores: Vec<PathBuf>,
     /// Entries that could not be read (permissions, races); reported as notes.
     pub errors: Vec<String>,
 }
@@ -129,6 +131,7 @@ impl Worktree {
             pycache_dirs.extend(part.pycache_dirs);
             nonempty.extend(part.nonempty_pycache);
             tree.pycache_files.extend(part.pycache_files);
+            tree.gitignores.extend(part.gitignores);
             tree.errors.extend(part.errors);
         }
         tree.source_dirs = tree
@@ -146,6 +149,7 @@ impl Worktree {
         tree.caches.sort_by(|a, b| a.path.cmp(&b.path));
         tree.pycache_dirs.sort();
         tree.pycache_files.sort();
+        tree.gitignores.sort();
         tree.errors.sort();
         tree
     }
@@ -206,6 +210,7 @@ struct Partial {
     pycache_dirs: Vec<PathBuf>,
     nonempty_pycache: Vec<PathBuf>,
     pycache_files: Vec<PathBuf>,
+    gitignores: Vec<PathBuf>,
     errors: Vec<String>,
 }
 
@@ -289,6 +294,8 @@ impl ParallelVisitor for Collector {
                 head,
                 source_hash: None,
             });
+        } else if name == b".gitignore" && file_type.is_file() {
+            self.part.gitignores.push(relative.to_owned());
         } else if file_type.is_file() && (name.ends_with(b".py") || name.ends_with(b".pyw")) {
             let stat = if self.options.headers {
                 entry.metadata().ok().map(|m| {

@@ -142,9 +142,17 @@ fn write_folder(
     } else {
         &folder_name
     };
+    let noun = if items
+        .iter()
+        .any(|d| d.is_dir || d.path.as_os_str() == ".gitignore")
+    {
+        "findings"
+    } else {
+        "files"
+    };
     writeln!(
         out,
-        "  {c}{label}{c:#} {d}({} files){d:#}",
+        "  {c}{label}{c:#} {d}({} {noun}){d:#}",
         items.len(),
         c = p.path,
         d = p.dim

@@ -35,14 +35,15 @@ struct JsonDiagnostic<'a> {
     path: String,
     is_dir: bool,
     message: &'a str,
-    fix: Option<JsonFix>,
+    fix: Option<JsonFix<'a>>,
     ignore_file: Option<String>,
     ignore_line: Option<usize>,
 }
 
 #[derive(Serialize)]
-struct JsonFix {
+struct JsonFix<'a> {
     kind: &'static str,
+    ignore_entry: Option<&'a str>,
     safety: &'static str,
     description: &'static str,
 }
@@ -78,6 +79,7 @@ fn convert(d: &Diagnostic) -> JsonDiagnostic<'_> {
         message: &d.message,
         fix: d.fix.as_ref().map(|f| JsonFix {
             kind: f.kind.as_str(),
+            ignore_entry: f.ignore_entry.as_deref(),
             safety: match f.safety {
                 crate::diagnostic::Safety::Safe => "safe",
                 crate::diagnostic::Safety::Unsafe => "unsafe",

@@ -2,11 +2,13 @@
 //! and never touch the disk.
 
 pub mod caches;
+pub mod ignores;
 pub mod tracked;
 
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
+use crate::repo::ignores::IgnoreSet;
 use crate::repo::tracked::Tracked;
 use crate::repo::walk::Worktree;
 use crate::settings::Settings;
@@ -19,6 +21,8 @@ pub struct Context<'a> {
     pub tracked: Option<&'a Tracked>,
     /// `None` when no worktree rule is enabled.
     pub worktree: Option<&'a Worktree>,
+    /// `None` when no ignore-rules rule is enabled.
+    pub ignores: Option<&'a IgnoreSet>,
 }
 
 /// A rule's check.

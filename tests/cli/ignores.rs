@@ -17,7 +17,10 @@ const VARIANTS: &[&[(&str, &str)]] = &[
     &[(".gitignore", "/__pycache__\n")],
     &[(".gitignore", "**/__pycache__/\n*.py[co]\n")],
     &[(".gitignore", "*.py[cod]\n!keep.pyc\n!m.pyc\n")],
-    &[(".gitignore", "*.pyc\n__pycache__/\n"), ("sub/.gitignore", "!*.pyc\n")],
+    &[
+        (".gitignore", "*.pyc\n__pycache__/\n"),
+        ("sub/.gitignore", "!*.pyc\n"),
+    ],
     &[(".gitignore", "*.py[cod]\n__pycache__/\n!sub/__pycache__/\n")],
     &[(".gitignore", "# __pycache__/\n#*.pyc\n")],
     &[(".gitignore", "*.pyc   \n__pycache__/  \n")],
@@ -29,7 +32,10 @@ const VARIANTS: &[&[(&str, &str)]] = &[
     &[(".gitignore", "pkg/\n!pkg/m.pyc\n!pkg/__pycache__/\n")],
     &[(".gitignore", "sub/**/*.pyc\nsub/**/__pycache__\n")],
     &[(".gitignore", "*.pyc\n!/sub/*.pyc\n")],
-    &[(".gitignore", ""), ("sub/.gitignore", "__pycache__/\n*.pyc\n")],
+    &[
+        (".gitignore", ""),
+        ("sub/.gitignore", "__pycache__/\n*.pyc\n"),
+    ],
     &[(".gitignore", "**/*.pyc\n__pycache__/**\n")],
     &[(".gitignore", "[mM].pyc\n__pycache__/*\n")],
     &[(".gitignore", "*.PYC\n__PYCACHE__/\n")],
@@ -38,14 +44,24 @@ const VARIANTS: &[&[(&str, &str)]] = &[
     &[(".gitignore", "__pycache__/\n!__pycache__/\n*.pyc\n!*.pyc\n")],
     &[(".gitignore", "*\n!*/\n!*.py\n")],
     &[(".gitignore", "*.pyc\n!**/deep/**\n")],
-    &[(".gitignore", "__pycache__/\n*.py[cod]\n"), ("sub/deep/.gitignore", "!__pycache__/\n!/m.pyc\n")],
+    &[
+        (".gitignore", "__pycache__/\n*.py[cod]\n"),
+        ("sub/deep/.gitignore", "!__pycache__/\n!/m.pyc\n"),
+    ],
     &[(".gitignore", "*.py[!c]\n*.py[^o]\n")],
     &[(".gitignore", "*$py.class\n*.pyo\n")],
     &[(".gitignore", "sub\n")],
     &[(".gitignore", "sub/*\n!sub/deep/\n__pycache__/\n")],
-    &[(".gitignore", "*.pyc\n"), ("pkg/.gitignore", "!m.pyc\n"), ("pkg/deep/.gitignore", "m.pyc\n")],
+    &[
+        (".gitignore", "*.pyc\n"),
+        ("pkg/.gitignore", "!m.pyc\n"),
+        ("pkg/deep/.gitignore", "m.pyc\n"),
+    ],
     &[(".gitignore", "**/sub/__pycache__\n*.pyc\n!pkg/*.pyc\n")],
-    &[(".gitignore", "__pycache__/ # a comment is not a comment here\n*.pyc\n")],
+    &[(
+        ".gitignore",
+        "__pycache__/ # a comment is not a comment here\n*.pyc\n",
+    )],
 ];
 
 const DIRS: &[&str] = &["", "sub", "sub/deep", "pkg", "pkg/deep", "__pycache__"];
@@ -53,8 +69,20 @@ const DIRS: &[&str] = &["", "sub", "sub/deep", "pkg", "pkg/deep", "__pycache__"]
 fn probes() -> Vec<String> {
     let mut probes = Vec::new();
     for dir in DIRS {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-        for name in ["__pycache__/m.cpython-313.pyc", "m.pyc", "m.pyo", "keep.pyc", "M.pyc", "Foo$py.class", "m.py"] {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        for name in [
+            "__pycache__/m.cpython-313.pyc",
+            "m.pyc",
+            "m.pyo",
+            "keep.pyc",
+            "M.pyc",
+            "Foo$py.class",
+            "m.py",
+        ] {
             probes.push(format!("{prefix}{name}"));
         }
     }
@@ -110,11 +138,17 @@ fn agrees_with_git_check_ignore() {
             let ours = rules.check(std::path::Path::new(probe), false).is_ignored();
             let git = expected.contains(probe);
             if ours != git {
-                disagreements.push(format!("variant {n} {files:?}: {probe}: git {git}, pyhygiene {ours}"));
+                disagreements.push(format!(
+                    "variant {n} {files:?}: {probe}: git {git}, pyhygiene {ours}"
+                ));
             }
         }
     }
-    eprintln!("ignore rules: {} variants, {compared} probes, {} disagreements", VARIANTS.len(), disagreements.len());
+    eprintln!(
+        "ignore rules: {} variants, {compared} probes, {} disagreements",
+        VARIANTS.len(),
+        disagreements.len()
+    );
     assert!(VARIANTS.len() >= 20);
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }

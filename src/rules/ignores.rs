@@ -1,0 +1,172 @@
+//! PYH101 bytecode-not-ignored: probe the committed ignore rules with cache paths.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{display_path, Diagnostic, IgnoreLocation};
+use crate::registry::Rule;
+use crate::repo::ignores::{Decider, IgnoreRules, Verdict};
+use crate::rules::Context;
+use crate::settings::DEFAULT_IGNORE_ENTRIES;
+
+/// Tag used in probe names when `python-tags` is not configured.
+const DEFAULT_PROBE_TAG: &str = "cpython-313";
+
+/// PYH101: probes in the root and in every folder holding Python sources.
+pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let (Some(tree), Some(ignores)) = (ctx.worktree, ctx.ignores) else {
+        return;
+    };
+    let settings = ctx.settings;
+    let tag = settings
+        .python_tags
+        .first()
+        .map_or(DEFAULT_PROBE_TAG, String::as_str);
+    let entries = required_entries(ctx);
+    let meta = Rule::PYH101.meta();
+    let configured = settings
+        .ignore_entries_configured
+        .then_some(&settings.ignore_entries);
+    let probes = meta
+        .probes
+        .iter()
+        .chain(meta.opt_in_probes.iter().filter(|probe| {
+            configured.is_some_and(|entries| {
+                let name = probe.replace("{tag}", tag);
+                entries.iter().any(|e| entry_ignores(e, Path::new(&name)))
+            })
+        }));
+
+    for template in probes {
+        let name = PathBuf::from(template.replace("{tag}", tag));
+        let entry = entries.iter().find(|e| entry_ignores(e, &name)).cloned();
+        let add = entry
+            .as_deref()
+            .map_or_else(String::new, |e| format!(" (add `{e}`)"));
+
+        let verdict = ignores.committed.check(&name, false);
+        if !verdict.is_ignored() {
+            let mut message = format!("`{}` is not ignored", display_path(&name));
+            if let Verdict::Negated(d) = &verdict {
+                message.push_str(&format!(": un-ignored by {}", describe(d)));
+            }
+            if let Verdict::Ignored(local) = ignores.local.check(&name, false) {
+                let file = local.file.strip_prefix(ctx.root).unwrap_or(&local.file);
+                message.push_str(&format!(
+                    "; only `{}` ignores it, which protects this clone, not the team",
+                    file.display()
+                ));
+            }
+            message.push_str(&add);
+            let mut d = Diagnostic::new(Rule::PYH101, ".gitignore", message);
+            if let Verdict::Negated(decider) = verdict {
+                d = d.at(location(&decider));
+            }
+            set_entry(&mut d, entry.clone());
+            out.push(d);
+            continue;
+        }
+
+        // The root is covered: find folders where it does not reach, grouped by cause.
+        let mut causes: BTreeMap<Option<Decider>, Vec<&Path>> = BTreeMap::new();
+        for dir in tree
+            .source_dirs
+            .iter()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            match ignores.committed.check(&dir.join(&name), false) {
+                Verdict::Ignored(_) => {}
+                Verdict::Negated(d) => causes.entry(Some(d)).or_default().push(dir),
+                Verdict::Unmatched => causes.entry(None).or_default().push(dir),
+            }
+        }
+        for (cause, dirs) in causes {
+            let first = dirs[0];
+            let mut message = format!("`{}` is not ignored", display_path(&first.join(&name)));
+            let fixable_by_root = match &cause {
+                Some(d) => {
+                    message.push_str(&format!(": un-ignored by {}", describe(d)));
+                    d.file == Path::new(".gitignore")
+                }
+                None => {
+                    message.push_str(": the root entries do not reach this folder");
+                    true
+                }
+            };
+            if dirs.len() > 1 {
+                let more = dirs.len() - 1;
+                message.push_str(&format!(
+                    " (and {more} more folder{})",
+                    if more == 1 { "" } else { "s" }
+                ));
+            }
+            if fixable_by_root {
+                message.push_str(&add);
+            } else {
+                message.push_str(
+                    "; edit that file, appending to the root .gitignore cannot override it",
+                );
+            }
+            let mut d = Diagnostic::new(Rule::PYH101, first, message).dir();
+            if let Some(decider) = &cause {
+                d = d.at(location(decider));
+            }
+            if fixable_by_root {
+                set_entry(&mut d, entry.clone());
+            } else {
+                d.fix = None;
+            }
+            out.push(d);
+        }
+    }
+}
+
+fn describe(d: &Decider) -> String {
+    format!("`{}:{}` (`{}`)", d.file.display(), d.line, d.pattern)
+}
+
+fn location(d: &Decider) -> IgnoreLocation {
+    IgnoreLocation {
+        file: d.file.clone(),
+        line: d.line,
+    }
+}
+
+fn set_entry(d: &mut Diagnostic, entry: Option<String>) {
+    match (&mut d.fix, entry) {
+        (Some(fix), Some(entry)) => fix.ignore_entry = Some(entry),
+        (None, _) => {}
+        // No configured entry covers the probe: nothing safe to append.
+        (fix, None) => *fix = None,
+    }
+}
+
+/// Does this single `.gitignore` line, at the root, ignore `path`?
+pub fn entry_ignores(entry: &str, path: &Path) -> bool {
+    IgnoreRules::from_bytes(Path::new(""), Path::new(".gitignore"), entry.as_bytes())
+        .check(path, false)
+        .is_ignored()
+}
+
+/// The lines a fix may append: `ignore-entries`, or GitHub's Python template with
+/// `*.py[co]` instead of `*.py[cod]` when the repository tracks `.pyd` extension modules.
+pub fn required_entries(ctx: &Context<'_>) -> Vec<String> {
+    if ctx.settings.ignore_entries_configured {
+        return ctx.settings.ignore_entries.clone();
+    }
+    let tracks_pyd = ctx.tracked.is_some_and(|t| {
+        t.entries
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pyd")))
+    });
+    DEFAULT_IGNORE_ENTRIES
+        .iter()
+        .map(|e| {
+            if tracks_pyd && *e == "*.py[cod]" {
+                "*.py[co]".to_owned()
+            } else {
+                (*e).to_owned()
+            }
+        })
+        .collect()
+}

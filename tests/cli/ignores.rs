@@ -152,3 +152,135 @@ fn agrees_with_git_check_ignore() {
     assert!(VARIANTS.len() >= 20);
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+fn pyh101(repo: &Repo) -> Vec<(String, String, String)> {
+    let run = repo.run(["check", "--select", "PYH101", "--output-format", "json"]);
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    run.json()["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+                d["fix"]["ignore_entry"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn triples(items: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    items
+        .iter()
+        .map(|(a, b, c)| ((*a).into(), (*b).into(), (*c).into()))
+        .collect()
+}
+
+#[test]
+fn pyh101_template_is_clean_and_jython_is_opt_in() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "__pycache__/\n*.py[cod]\n")
+        .write("pkg/m.py", "");
+    assert_eq!(
+        pyh101(&repo),
+        triples(&[]),
+        "no *$py.class needed by default"
+    );
+    repo.write(
+        "pyhygiene.toml",
+        "ignore-entries = [\"__pycache__/\", \"*.py[cod]\", \"*$py.class\"]\n",
+    );
+    assert_eq!(
+        pyh101(&repo),
+        triples(&[(
+            ".gitignore",
+            "`m$py.class` is not ignored (add `*$py.class`)",
+            "*$py.class"
+        )])
+    );
+}
+
+#[test]
+fn pyh101_missing_entries_and_local_excludes() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "*.egg-info/\n")
+        .write("app.py", "");
+    std::fs::write(repo.path(".git/info/exclude"), "__pycache__/\n").unwrap();
+    assert_eq!(
+        pyh101(&repo),
+        triples(&[
+            (
+                ".gitignore",
+                "`__pycache__/m.cpython-313.pyc` is not ignored; only `.git/info/exclude` ignores it, which protects this clone, not the team (add `__pycache__/`)",
+                "__pycache__/"
+            ),
+            (".gitignore", "`m.pyc` is not ignored (add `*.py[cod]`)", "*.py[cod]"),
+        ])
+    );
+    assert_eq!(repo.run(["check", "--select", "PYH101"]).code, 1);
+    // A repository that tracks extension modules gets `*.py[co]`, so `.pyd` stays visible.
+    repo.write("ext.pyd", "").add(&["ext.pyd"]);
+    assert_eq!(
+        pyh101(&repo)[1],
+        ((
+            ".gitignore".into(),
+            "`m.pyc` is not ignored (add `*.py[co]`)".into(),
+            "*.py[co]".into()
+        ))
+    );
+}
+
+#[test]
+fn pyh101_nested_negations_and_anchors() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "/__pycache__/\n*.pyc\n!/other/*.pyc\n")
+        .write("app.py", "")
+        .write("sub/a.py", "")
+        .write("sub/deep/b.py", "")
+        .write("sub/.gitignore", "# keep compiled files here\n!*.pyc\n")
+        .write("other/c.py", "");
+    assert_eq!(
+        pyh101(&repo),
+        triples(&[
+            ("other", "`other/m.pyc` is not ignored: un-ignored by `.gitignore:3` (`!/other/*.pyc`) (add `*.py[cod]`)", "*.py[cod]"),
+            (
+                "sub",
+                "`sub/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (and 1 more folder); edit that file, appending to the root .gitignore cannot override it",
+                "-"
+            ),
+            (
+                "sub",
+                "`sub/m.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (and 1 more folder); edit that file, appending to the root .gitignore cannot override it",
+                "-"
+            ),
+        ])
+    );
+    let run = repo.run(["check", "--select", "PYH101", "--output-format", "json"]);
+    let sub = &run.json()["diagnostics"][2];
+    assert_eq!(
+        (sub["ignore_file"].as_str(), sub["ignore_line"].as_u64()),
+        (Some("sub/.gitignore"), Some(2))
+    );
+    assert_eq!(sub["fix"], serde_json::Value::Null);
+}
+
+#[test]
+fn pyh101_anchored_entries_do_not_reach_subfolders() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "/__pycache__/\n/*.py[cod]\n")
+        .write("app.py", "")
+        .write("a/x.py", "")
+        .write("b/y.py", "");
+    assert_eq!(
+        pyh101(&repo),
+        triples(&[
+            (
+                "a",
+                "`a/__pycache__/m.cpython-313.pyc` is not ignored: the root entries do not reach this folder (and 1 more folder) (add `__pycache__/`)",
+                "__pycache__/"
+            ),
+            ("a", "`a/m.pyc` is not ignored: the root entries do not reach this folder (and 1 more folder) (add `*.py[cod]`)", "*.py[cod]"),
+        ])
+    );
+}

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod error;
+pub mod fix;
 pub mod lint;
 pub mod pyc;
 pub mod registry;
@@ -18,7 +19,7 @@ pub mod settings;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, CommonArgs, OutputFormat, RulesFormat};
+use cli::{CheckArgs, Cli, ColorChoice, Command, CommonArgs, FixArgs, OutputFormat, RulesFormat};
 use diagnostic::Severity;
 use error::Error;
 use lint::{Outcome, Scope};
@@ -61,12 +62,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
     match cli.command {
         None => check(&cli.check),
         Some(Command::Check(args)) => check(&args),
-        Some(Command::Fix(_)) => Err(Error::Usage {
-            message: "`pyhygiene fix` is not implemented yet".into(),
-            help: Some(
-                "use `pyhygiene check` to see the problems; the fixer is on the roadmap".into(),
-            ),
-        }),
+        Some(Command::Fix(args)) => fix(&args),
         Some(Command::Rules(args)) => list_rules(args.format),
         Some(Command::Explain(args)) => explain(&args.code),
     }
@@ -111,6 +107,58 @@ fn check(args: &CheckArgs) -> Result<Status, Error> {
         session.settings.fail_on,
         args.common.exit_zero,
     ))
+}
+
+/// `pyhygiene fix`: plan from a full lint, apply (or print with `--dry-run`),
+/// then re-check and report what remains.
+fn fix(args: &FixArgs) -> Result<Status, Error> {
+    let session = Session::open(&args.paths, &args.common)?;
+    let outcome = lint::lint(&session.root, &session.settings, &session.scope, true)?;
+    let plan = fix::plan::Plan::build(
+        &outcome.diagnostics,
+        &outcome.sets,
+        &session.settings,
+        args.unsafe_fixes,
+    );
+    let human = args.common.output_format == OutputFormat::Human;
+    let mut summary_out: Box<dyn Write> = if human {
+        Box::new(std::io::stdout())
+    } else {
+        Box::new(std::io::stderr())
+    };
+    if args.dry_run {
+        summary_out.write_all(fix::describe_plan(&session.root.path, &plan).as_bytes())?;
+        summary_out.flush()?;
+        return Ok(if plan.is_empty() {
+            Status::Clean
+        } else {
+            Status::Failed
+        });
+    }
+    let mut changed = false;
+    if !plan.is_empty() {
+        fix::apply::preflight(&session.root, &plan)?;
+        let applied = fix::apply::apply(&session.root, &plan);
+        changed = applied.changed_anything();
+        summary_out.write_all(fix::describe_applied(&applied, args.common.verbose).as_bytes())?;
+        summary_out.flush()?;
+        if applied.failed.is_some() {
+            return Err(Error::Fix(
+                "fix stopped part-way; see above for what was and was not done".into(),
+            ));
+        }
+        if human {
+            writeln!(summary_out)?;
+        }
+    }
+    let remaining = lint::lint(&session.root, &session.settings, &session.scope, false)?;
+    report(&session, &remaining, &args.common)?;
+    let status = status(&remaining, session.settings.fail_on, args.common.exit_zero);
+    Ok(if changed && args.exit_non_zero_on_fix {
+        Status::Failed
+    } else {
+        status
+    })
 }
 
 fn status(outcome: &Outcome, fail_on: Severity, exit_zero: bool) -> Status {

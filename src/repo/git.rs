@@ -43,6 +43,8 @@ pub fn command(dir: &Path) -> Command {
 pub struct GitPaths {
     /// Top of the work tree, canonical.
     pub toplevel: PathBuf,
+    /// This work tree's git folder: its `index` and `index.lock` live here.
+    pub git_dir: PathBuf,
     /// The common git folder (`.git`, or the main repository's for a linked worktree).
     pub common_dir: PathBuf,
 }
@@ -50,23 +52,33 @@ pub struct GitPaths {
 /// The work tree around `dir`, or `None` when `dir` is not in one.
 pub fn discover(dir: &Path) -> Result<Option<GitPaths>, Error> {
     let output = command(dir)
-        .args(["rev-parse", "--show-toplevel", "--git-common-dir"])
+        .args([
+            "rev-parse",
+            "--show-toplevel",
+            "--git-dir",
+            "--git-common-dir",
+        ])
         .output()
         .map_err(Error::GitSpawn)?;
     if output.status.success() {
         use std::os::unix::ffi::OsStrExt;
         let mut lines = output.stdout.split(|b| *b == b'\n');
         let toplevel = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
-        let common = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+        let mut next_dir = || {
+            let path = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+            if path.is_absolute() {
+                path
+            } else {
+                dir.join(path)
+            }
+        };
+        let git_dir = next_dir();
+        let common_dir = next_dir();
         // Canonical, so user paths can be made relative to it.
         let toplevel = toplevel.canonicalize().unwrap_or(toplevel);
-        let common_dir = if common.is_absolute() {
-            common
-        } else {
-            dir.join(common)
-        };
         return Ok(Some(GitPaths {
             toplevel,
+            git_dir,
             common_dir,
         }));
     }

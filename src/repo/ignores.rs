@@ -29,7 +29,7 @@ impl IgnoreSet {
         let (committed, errors) = IgnoreRules::load(&root.path, gitignores);
         let mut local = IgnoreRules::default();
         if root.is_git {
-            let info = root.git_dir.as_ref().map(|d| d.join("info/exclude"));
+            let info = root.git.as_ref().map(|g| g.common_dir.join("info/exclude"));
             for file in info
                 .into_iter()
                 .chain(git::global_excludes_file(&root.path))

@@ -16,8 +16,8 @@ pub struct Root {
     pub path: PathBuf,
     /// False outside any git work tree: tracked-set rules are skipped.
     pub is_git: bool,
-    /// The common git folder, for `info/exclude` and `index.lock`.
-    pub git_dir: Option<PathBuf>,
+    /// Where git keeps this work tree's data (`None` outside git).
+    pub git: Option<git::GitPaths>,
 }
 
 impl Root {
@@ -41,15 +41,15 @@ impl Root {
                 path: if explicit.is_some() {
                     start
                 } else {
-                    paths.toplevel
+                    paths.toplevel.clone()
                 },
                 is_git: true,
-                git_dir: Some(paths.common_dir),
+                git: Some(paths),
             }),
             None => Ok(Root {
                 path: start,
                 is_git: false,
-                git_dir: None,
+                git: None,
             }),
         }
     }

@@ -1,7 +1,7 @@
 //! The worktree file set: one parallel walk over the files on disk, ignored ones
 //! included, keeping only what the worktree rules look at.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -46,8 +46,8 @@ pub struct Worktree {
     pub caches: Vec<CacheFile>,
     /// Python sources (`*.py`, `*.pyw`), with their stat when headers were read.
     pub sources: HashMap<PathBuf, Option<SourceStat>>,
-    /// Folders named `__pycache__`, and whether anything is inside.
-    pub pycache_dirs: Vec<(PathBuf, bool)>,
+    /// Folders named `__pycache__`, with the number of entries inside.
+    pub pycache_dirs: Vec<(PathBuf, usize)>,
     /// Entries named `__pycache__` that are not folders.
     pub pycache_files: Vec<PathBuf>,
     /// Folders that hold at least one Python source.
@@ -124,12 +124,14 @@ impl Worktree {
     fn merge(parts: Vec<Partial>) -> Worktree {
         let mut tree = Worktree::default();
         let mut pycache_dirs = Vec::new();
-        let mut nonempty = HashSet::new();
+        let mut entries: HashMap<PathBuf, usize> = HashMap::new();
         for part in parts {
             tree.caches.extend(part.caches);
             tree.sources.extend(part.sources);
             pycache_dirs.extend(part.pycache_dirs);
-            nonempty.extend(part.nonempty_pycache);
+            for dir in part.pycache_entries {
+                *entries.entry(dir).or_default() += 1;
+            }
             tree.pycache_files.extend(part.pycache_files);
             tree.gitignores.extend(part.gitignores);
             tree.errors.extend(part.errors);
@@ -142,8 +144,8 @@ impl Worktree {
         tree.pycache_dirs = pycache_dirs
             .into_iter()
             .map(|dir| {
-                let has_entries = nonempty.contains(&dir);
-                (dir, has_entries)
+                let count = entries.get(&dir).copied().unwrap_or(0);
+                (dir, count)
             })
             .collect();
         tree.caches.sort_by(|a, b| a.path.cmp(&b.path));
@@ -208,7 +210,8 @@ struct Partial {
     caches: Vec<CacheFile>,
     sources: Vec<(PathBuf, Option<SourceStat>)>,
     pycache_dirs: Vec<PathBuf>,
-    nonempty_pycache: Vec<PathBuf>,
+    /// One item per entry found inside a `__pycache__` folder: the folder.
+    pycache_entries: Vec<PathBuf>,
     pycache_files: Vec<PathBuf>,
     gitignores: Vec<PathBuf>,
     errors: Vec<String>,
@@ -270,7 +273,7 @@ impl ParallelVisitor for Collector {
         let parent = relative.parent().unwrap_or(Path::new(""));
         let in_pycache = parent.file_name() == Some(OsStr::new("__pycache__"));
         if in_pycache {
-            self.part.nonempty_pycache.push(parent.to_owned());
+            self.part.pycache_entries.push(parent.to_owned());
         }
         if name == b"__pycache__" {
             if file_type.is_dir() {

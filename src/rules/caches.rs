@@ -128,8 +128,8 @@ pub fn legacy_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// PYH204: empty `__pycache__` folders, and files named `__pycache__`.
 pub fn empty_pycache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
-    for (dir, has_entries) in &tree.pycache_dirs {
-        if !has_entries {
+    for (dir, entries) in &tree.pycache_dirs {
+        if *entries == 0 {
             out.push(Diagnostic::new(Rule::PYH204, dir, "empty `__pycache__` folder").dir());
         }
     }

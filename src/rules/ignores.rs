@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{display_path, Diagnostic, IgnoreLocation};
 use crate::registry::Rule;
 use crate::repo::ignores::{Decider, IgnoreRules, Verdict};
+use crate::repo::tracked::Tracked;
 use crate::rules::Context;
-use crate::settings::DEFAULT_IGNORE_ENTRIES;
+use crate::settings::{Settings, DEFAULT_IGNORE_ENTRIES};
 
 /// Tag used in probe names when `python-tags` is not configured.
 const DEFAULT_PROBE_TAG: &str = "cpython-313";
@@ -22,7 +23,7 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .python_tags
         .first()
         .map_or(DEFAULT_PROBE_TAG, String::as_str);
-    let entries = required_entries(ctx);
+    let entries = required_entries(ctx.settings, ctx.tracked);
     let meta = Rule::PYH101.meta();
     let configured = settings
         .ignore_entries_configured
@@ -150,11 +151,11 @@ pub fn entry_ignores(entry: &str, path: &Path) -> bool {
 
 /// The lines a fix may append: `ignore-entries`, or GitHub's Python template with
 /// `*.py[co]` instead of `*.py[cod]` when the repository tracks `.pyd` extension modules.
-pub fn required_entries(ctx: &Context<'_>) -> Vec<String> {
-    if ctx.settings.ignore_entries_configured {
-        return ctx.settings.ignore_entries.clone();
+pub fn required_entries(settings: &Settings, tracked: Option<&Tracked>) -> Vec<String> {
+    if settings.ignore_entries_configured {
+        return settings.ignore_entries.clone();
     }
-    let tracks_pyd = ctx.tracked.is_some_and(|t| {
+    let tracks_pyd = tracked.is_some_and(|t| {
         t.entries
             .iter()
             .any(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pyd")))

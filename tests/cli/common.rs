@@ -168,3 +168,56 @@ pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
         .map(|(c, p)| ((*c).to_owned(), (*p).to_owned()))
         .collect()
 }
+
+/// Everything on disk under a folder (files by content, symlinks by target, folders),
+/// `.git` left out; compare two snapshots to prove what changed and nothing else.
+pub fn snapshot(root: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    fn visit(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            let rel = path.strip_prefix(root).unwrap().to_owned();
+            if rel == Path::new(".git") {
+                continue;
+            }
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                out.insert(
+                    rel,
+                    format!(
+                        "symlink -> {}",
+                        std::fs::read_link(&path).unwrap().display()
+                    ),
+                );
+            } else if meta.is_dir() {
+                out.insert(rel, "dir".into());
+                visit(root, &path, out);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.insert(rel, format!("file {:?}", String::from_utf8_lossy(&bytes)));
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    visit(root, root, &mut out);
+    out
+}
+
+/// Paths whose snapshot entry differs (added, removed or changed).
+pub fn changed(
+    before: &std::collections::BTreeMap<PathBuf, String>,
+    after: &std::collections::BTreeMap<PathBuf, String>,
+) -> Vec<String> {
+    let keys: std::collections::BTreeSet<&PathBuf> = before.keys().chain(after.keys()).collect();
+    keys.into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| k.display().to_string())
+        .collect()
+}
+
+impl Repo {
+    pub fn mkdir_all(&self, rel: impl AsRef<Path>) -> &Repo {
+        std::fs::create_dir_all(self.path(rel)).unwrap();
+        self
+    }
+}

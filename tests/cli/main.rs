@@ -5,4 +5,5 @@ mod check;
 mod commands;
 mod common;
 mod config;
+mod fix;
 mod ignores;

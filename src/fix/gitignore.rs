@@ -1,0 +1,215 @@
+//! Appending to `.gitignore`: keep every existing byte and the line-ending style,
+//! show the change as a unified diff, write it atomically.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Comment line put above the appended entries.
+pub const BLOCK_HEADER: &str = "# Python bytecode (added by pyhygiene)";
+
+/// The new contents: `existing` untouched, a line ending added only when the last
+/// line lacks one, then a blank line, the header and the entries, in the file's style.
+pub fn append(existing: Option<&[u8]>, entries: &[String]) -> Vec<u8> {
+    let existing = existing.unwrap_or_default();
+    let eol: &[u8] = if existing.windows(2).any(|w| w == b"\r\n") {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
+    let mut out = existing.to_vec();
+    if !out.is_empty() {
+        if !out.ends_with(b"\n") {
+            out.extend_from_slice(eol);
+        }
+        if !ends_with_blank_line(&out) {
+            out.extend_from_slice(eol);
+        }
+    }
+    out.extend_from_slice(BLOCK_HEADER.as_bytes());
+    out.extend_from_slice(eol);
+    for entry in entries {
+        out.extend_from_slice(entry.as_bytes());
+        out.extend_from_slice(eol);
+    }
+    out
+}
+
+fn ends_with_blank_line(bytes: &[u8]) -> bool {
+    bytes.ends_with(b"\n\n") || bytes.ends_with(b"\r\n\r\n")
+}
+
+/// A unified diff of an append-only change (`old` is a prefix of `new`, apart from a
+/// line ending added to its last line).
+pub fn unified_diff(name: &str, old: Option<&[u8]>, new: &[u8]) -> String {
+    let old_bytes = old.unwrap_or_default();
+    let old_lines = split_lines(old_bytes);
+    let new_lines = split_lines(new);
+    // Lines equal in both (a last line without its newline counts as changed).
+    let mut common = old_lines
+        .iter()
+        .zip(&new_lines)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if !old_bytes.is_empty() && !old_bytes.ends_with(b"\n") {
+        common = common.min(old_lines.len() - 1);
+    }
+    let context_start = common.saturating_sub(3);
+    let old_count = old_lines.len() - context_start;
+    let new_count = new_lines.len() - context_start;
+    let mut out = String::new();
+    match old {
+        Some(_) => out.push_str(&format!("--- a/{name}\n+++ b/{name}\n")),
+        None => out.push_str(&format!("--- /dev/null\n+++ b/{name}\n")),
+    }
+    out.push_str(&format!(
+        "@@ -{} +{} @@\n",
+        range(context_start, old_count),
+        range(context_start, new_count)
+    ));
+    for line in &old_lines[context_start..common] {
+        push_line(&mut out, ' ', line);
+    }
+    for line in &old_lines[common..] {
+        push_line(&mut out, '-', line);
+    }
+    for line in &new_lines[common..] {
+        push_line(&mut out, '+', line);
+    }
+    out
+}
+
+/// `start,count` in diff notation (1-based; an empty range names the line before).
+fn range(start: usize, count: usize) -> String {
+    match count {
+        0 => format!("{start},0"),
+        1 => format!("{}", start + 1),
+        n => format!("{},{n}", start + 1),
+    }
+}
+
+/// Lines with their terminators kept, so a missing final newline is visible.
+fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    bytes.split_inclusive(|b| *b == b'\n').collect()
+}
+
+fn push_line(out: &mut String, sign: char, line: &[u8]) {
+    out.push(sign);
+    let text = String::from_utf8_lossy(line);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let body = body.strip_suffix('\r').unwrap_or(body);
+    out.push_str(body);
+    out.push('\n');
+    if !line.ends_with(b"\n") {
+        out.push_str("\\ No newline at end of file\n");
+    }
+}
+
+/// Replace `path` with `bytes` atomically: a temp file in the same folder, synced,
+/// with the old file's permissions, renamed over it. Never writes through a symlink.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    let permissions = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "it is a symlink; not replacing it",
+            ));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(Error::new(ErrorKind::Other, "it is not a regular file"));
+        }
+        Ok(meta) => Some(meta.permissions()),
+        Err(err) if err.kind() == ErrorKind::NotFound => None,
+        Err(err) => return Err(err),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = dir.join(format!(".{name}.pyhygiene-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        if let Some(permissions) = permissions {
+            std::fs::set_permissions(&temp, permissions)?;
+        }
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries() -> Vec<String> {
+        vec!["__pycache__/".into(), "*.py[cod]".into()]
+    }
+
+    #[test]
+    fn keeps_bytes_and_line_endings() {
+        let crlf = b"# mine\r\n*.log\r\n".as_slice();
+        assert_eq!(
+            append(Some(crlf), &entries()),
+            b"# mine\r\n*.log\r\n\r\n# Python bytecode (added by pyhygiene)\r\n__pycache__/\r\n*.py[cod]\r\n"
+        );
+        let no_newline = b"*.log".as_slice();
+        assert_eq!(
+            append(Some(no_newline), &entries()),
+            b"*.log\n\n# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+        );
+        assert_eq!(
+            append(None, &entries()),
+            b"# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+        );
+        assert_eq!(
+            append(Some(b"a\n\n"), &entries()),
+            b"a\n\n# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+        );
+    }
+
+    #[test]
+    fn diff_of_an_append() {
+        let old = b"one\ntwo\nthree\nfour\n".as_slice();
+        let new = append(Some(old), &["*.pyc".into()]);
+        assert_eq!(
+            unified_diff(".gitignore", Some(old), &new),
+            "--- a/.gitignore\n+++ b/.gitignore\n@@ -2,3 +2,6 @@\n two\n three\n four\n+\n+# Python bytecode (added by pyhygiene)\n+*.pyc\n"
+        );
+        let old = b"*.log".as_slice();
+        let new = append(Some(old), &["*.pyc".into()]);
+        assert_eq!(
+            unified_diff(".gitignore", Some(old), &new),
+            "--- a/.gitignore\n+++ b/.gitignore\n@@ -1 +1,4 @@\n-*.log\n\\ No newline at end of file\n+*.log\n+\n+# Python bytecode (added by pyhygiene)\n+*.pyc\n"
+        );
+        let new = append(None, &["*.pyc".into()]);
+        assert_eq!(
+            unified_diff(".gitignore", None, &new),
+            "--- /dev/null\n+++ b/.gitignore\n@@ -0,0 +1,2 @@\n+# Python bytecode (added by pyhygiene)\n+*.pyc\n"
+        );
+    }
+
+    #[test]
+    fn atomic_write_refuses_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "x").unwrap();
+        let link = dir.path().join(".gitignore");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(write_atomic(&link, b"y").is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"x");
+        let plain = dir.path().join("plain");
+        write_atomic(&plain, b"new").unwrap();
+        assert_eq!(std::fs::read(&plain).unwrap(), b"new");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            3,
+            "no temp file left"
+        );
+    }
+}

@@ -110,13 +110,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::{Error, ErrorKind};
     let permissions = match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(Error::new(
-                ErrorKind::Other,
-                "it is a symlink; not replacing it",
-            ));
+            return Err(Error::other("it is a symlink; not replacing it"));
         }
         Ok(meta) if !meta.is_file() => {
-            return Err(Error::new(ErrorKind::Other, "it is not a regular file"));
+            return Err(Error::other("it is not a regular file"));
         }
         Ok(meta) => Some(meta.permissions()),
         Err(err) if err.kind() == ErrorKind::NotFound => None,

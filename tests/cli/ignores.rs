@@ -223,7 +223,7 @@ fn pyh101_missing_entries_and_local_excludes() {
     repo.write("ext.pyd", "").add(&["ext.pyd"]);
     assert_eq!(
         pyh101(&repo)[1],
-       ((
+        (
             ".gitignore".into(),
             "`m.pyc` is not ignored (add `*.py[co]`)".into(),
             "*.py[co]".into()

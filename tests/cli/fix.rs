@@ -214,6 +214,11 @@ Would remove 1 empty folder:
     );
     assert_eq!(changed(&files, &snapshot(&repo.root)), Vec::<String>::new());
     assert_eq!(entries, index(&repo));
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(&format!("$ pyhygiene fix --dry-run\n{}```", run.stdout)),
+        "README's dry-run example drifted"
+    );
     // The plan is what fix then does.
     let fix = repo.run(["fix", "--color", "never"]);
     assert_eq!(fix.code, 0, "{}", fix.stdout);

@@ -405,3 +405,37 @@ fn os_error_text() -> String {
         "Permission denied (os error 13)".into()
     }
 }
+
+/// A `.gitignore` that cannot be replaced is left exactly as it was: no truncated
+/// file, no temp file, and the report says what was and was not done.
+#[test]
+fn unwritable_root_leaves_no_partial_gitignore() {
+    if !nix_is_root() {
+        eprintln!("needs root for chattr; covered by read_only_folder_stops_cleanly otherwise");
+        return;
+    }
+    let repo = Repo::new();
+    repo.write(".gitignore", "*.log\n")
+        .write("m.py", "")
+        .write("m.pyc", "x")
+        .add(&["."])
+        .commit("c");
+    repo.write("__pycache__/gone.cpython-311.pyc", "");
+    let before = snapshot(&repo.root);
+    let guard = Immutable::new(repo.root.clone());
+    let run = repo.run(["fix", "--color", "never"]);
+    drop(guard);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Untracked 1 file (they stay on disk)\n\
+         Failed to append __pycache__/, *.py[cod] to .gitignore: cannot write .gitignore: Operation not permitted (os error 1)\n\
+         Not done:\n  delete __pycache__/gone.cpython-311.pyc\n  delete m.pyc\n  remove __pycache__\n"
+    );
+    assert_eq!(
+        changed(&before, &snapshot(&repo.root)),
+        Vec::<String>::new(),
+        "only the index changed"
+    );
+    assert!(!index(&repo).contains("m.pyc"));
+}

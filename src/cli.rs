@@ -86,6 +86,10 @@ pub enum RulesFormat {
 pub enum OutputFormat {
     Human,
     Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -194,6 +194,8 @@ fn report(session: &Session, outcome: &Outcome, common: &CommonArgs) -> Result<(
                 quiet: common.quiet,
             },
         )?,
+        OutputFormat::Github => report::github::write(&mut out, &outcome.diagnostics)?,
+        OutputFormat::Sarif => report::sarif::write(&mut out, &session.root.path, &outcome.diagnostics)?,
         OutputFormat::Json => report::json::write(
             &mut out,
             &session.root.path,

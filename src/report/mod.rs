@@ -1,7 +1,9 @@
 //! Reporters: turn an outcome into text. They only write to the given stream.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 

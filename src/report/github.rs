@@ -1,0 +1,49 @@
+//! GitHub Actions workflow commands (`--output-format github`): one annotation per
+//! diagnostic, escaped as the Actions toolkit does.
+
+use std::io::Write;
+
+use crate::diagnostic::{display_path, Diagnostic, Severity};
+
+pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    for d in diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        // PYH101 negations point at the ignore file's line; everything else at the path.
+        let (file, line) = match &d.location {
+            Some(location) => (display_path(&location.file), Some(location.line)),
+            None => (d.display_path(), None),
+        };
+        let mut properties = format!("file={}", escape_property(&file));
+        if let Some(line) = line.filter(|l| *l > 0) {
+            properties.push_str(&format!(",line={line}"));
+        }
+        properties.push_str(&format!(",title={}", d.rule.code()));
+        let message = format!("{}: {}", d.display_path(), d.message);
+        writeln!(out, "::{command} {properties}::{}", escape_data(&message))?;
+    }
+    Ok(())
+}
+
+/// Message text: `%`, CR and LF are percent-encoded.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Property values: as data, plus `:` and `,`, which delimit properties.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_follows_the_actions_toolkit() {
+        assert_eq!(escape_data("100% a\r\nb: c, d"), "100%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

@@ -1,0 +1,129 @@
+//! SARIF 2.1.0 (`--output-format sarif`): one run, every rule in `tool.driver.rules`,
+//! artifact locations relative to the repository root.
+
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::registry::Rule;
+
+pub fn write(out: &mut dyn Write, root: &Path, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+    let rules: Vec<Value> = Rule::ALL.iter().map(|rule| rule_descriptor(*rule)).collect();
+    let results: Vec<Value> = diagnostics.iter().map(result).collect();
+    let mut root_uri = format!("file://{}", percent_encode(root.as_os_str().as_bytes()));
+    if !root_uri.ends_with('/') {
+        root_uri.push('/');
+    }
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "pyhygiene",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/pyhygiene/pyhygiene",
+                    "rules": rules,
+                }
+            },
+            "originalUriBaseIds": { "SRCROOT": { "uri": root_uri } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    writeln!(out)
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn rule_descriptor(rule: Rule) -> Value {
+    let meta = rule.meta();
+    let what = meta.section("What it does").unwrap_or(&meta.summary);
+    json!({
+        "id": meta.code,
+        "name": meta.name,
+        "shortDescription": { "text": meta.summary },
+        "fullDescription": { "text": what },
+        "help": { "text": meta.explanation.trim(), "markdown": meta.explanation.trim() },
+        "defaultConfiguration": {
+            "enabled": meta.enabled,
+            "level": if meta.enabled { level(meta.severity) } else { "none" },
+        },
+        "properties": {
+            "fileSet": meta.file_set.as_str(),
+            "fix": meta.fix.as_str(),
+            "fixSafety": match meta.fix_safety { Safety::Safe => "safe", Safety::Unsafe => "unsafe" },
+        }
+    })
+}
+
+fn result(d: &Diagnostic) -> Value {
+    let mut uri = percent_encode(d.path.as_os_str().as_bytes());
+    if d.is_dir {
+        uri.push('/');
+    }
+    let mut locations = vec![json!({
+        "physicalLocation": { "artifactLocation": { "uri": uri, "uriBaseId": "SRCROOT" } }
+    })];
+    if let Some(location) = &d.location {
+        let mut physical = json!({
+            "artifactLocation": {
+                "uri": percent_encode(location.file.as_os_str().as_bytes()),
+                "uriBaseId": "SRCROOT"
+            }
+        });
+        if location.line > 0 {
+            physical["region"] = json!({ "startLine": location.line });
+        }
+        locations.insert(0, json!({ "physicalLocation": physical }));
+    }
+    let index = Rule::ALL.iter().position(|r| *r == d.rule).unwrap_or(0);
+    let mut result = json!({
+        "ruleId": d.rule.code(),
+        "ruleIndex": index,
+        "level": level(d.severity),
+        "message": { "text": format!("{}: {}", d.display_path(), d.message) },
+        "locations": locations,
+    });
+    if let Some(fix) = &d.fix {
+        result["properties"] = json!({
+            "fix": fix.kind.as_str(),
+            "fixSafety": match fix.safety { Safety::Safe => "safe", Safety::Unsafe => "unsafe" },
+        });
+    }
+    result
+}
+
+/// RFC 3986 path encoding: unreserved characters and `/` stay, every other byte
+/// (spaces, non-ASCII, non-UTF-8) becomes `%XX`.
+pub fn percent_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(percent_encode(b"my pkg/caf\xc3\xa9$py.class"), "my%20pkg/caf%C3%A9%24py.class");
+        assert_eq!(percent_encode(b"raw\xe9.pyc"), "raw%E9.pyc");
+    }
+}

@@ -1,0 +1,88 @@
+//! The pre-commit integration, proven with the real `pre-commit` from PyPI
+//! (`scripts/test` installs it into target/test-venv): `pre-commit try-repo`
+//! builds this repository's hooks with cargo and runs them in a temp repository.
+
+#[path = "cli/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{isolate, output_to_run, Repo, Run};
+
+fn pre_commit() -> PathBuf {
+    let venv = std::env::var_os("PYHYGIENE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
+    let bin = venv.join("bin/pre-commit");
+    assert!(bin.is_file(), "pre-commit is not installed in {}: run the tests with scripts/test", venv.display());
+    bin
+}
+
+fn try_repo(repo: &Repo, hook: &str) -> Run {
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
+    let mut cmd = Command::new(pre_commit());
+    isolate(&mut cmd);
+    cmd.current_dir(&repo.root)
+        .args(["try-repo", env!("CARGO_MANIFEST_DIR"), hook])
+        // Reuse the hook environment and cargo's build between runs and test runs.
+        .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
+        .env("CARGO_TARGET_DIR", target.join("pre-commit-build"))
+        .env("PRE_COMMIT_COLOR", "never");
+    output_to_run(cmd.output().unwrap())
+}
+
+/// A package with a live cache: its source exists, so fixing untracks it and keeps it.
+fn with_live_cache(repo: &Repo) {
+    repo.write("pkg/__init__.py", "").write("pkg/m.py", "X = 1\n");
+    let status = Command::new("python3")
+        .args(["-c", "import compileall; compileall.compile_dir('pkg', quiet=2)"])
+        .current_dir(&repo.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn check_and_fix_hooks_with_real_pre_commit() {
+    let cache = "pkg/__pycache__/m.cpython-311.pyc";
+
+    // The check hook fails on a staged .pyc and names the rule.
+    let repo = Repo::new();
+    repo.with_gitignore();
+    with_live_cache(&repo);
+    repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
+    let run = try_repo(&repo, "pyhygiene");
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("pyhygiene (check)....") && run.stdout.contains("Failed"), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("error[PYH001] tracked-bytecode")), "{}", run.stdout);
+    assert!(run.stdout.contains("m.cpython-311.pyc: bytecode cache is tracked by git"), "{}", run.stdout);
+
+    // ... and passes when nothing is wrong.
+    let clean = Repo::new();
+    clean.with_gitignore();
+    with_live_cache(&clean);
+    clean.add(&["pkg/__init__.py", "pkg/m.py"]);
+    let run = try_repo(&clean, "pyhygiene");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("Passed"), "{}", run.stdout);
+
+    // The fix hook fails the first time, having untracked the cache and fixed
+    // .gitignore, and passes the second time.
+    let repo = Repo::new();
+    with_live_cache(&repo);
+    repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
+    let first = try_repo(&repo, "pyhygiene-fix");
+    assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("Untracked 1 file (they stay on disk)"), "{}", first.stdout);
+    assert!(!repo.git(["ls-files"]).contains(cache), "untracked");
+    assert!(repo.path(cache).is_file(), "still on disk");
+    assert_eq!(
+        std::fs::read_to_string(repo.path(".gitignore")).unwrap(),
+        "# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+    );
+    let second = try_repo(&repo, "pyhygiene-fix");
+    assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
+    assert!(second.stdout.contains("Passed"), "{}", second.stdout);
+}

@@ -6,4 +6,5 @@ mod commands;
 mod common;
 mod config;
 mod fix;
+mod formats;
 mod ignores;

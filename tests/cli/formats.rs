@@ -1,0 +1,118 @@
+//! CI formats: SARIF validated against the official schema, GitHub workflow
+//! commands line by line, and snapshots of the human report.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::common::Repo;
+
+fn test_venv_python() -> PathBuf {
+    let venv = std::env::var_os("PYHYGIENE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
+    let python = venv.join("bin/python");
+    assert!(python.is_file(), "no test venv at {}: run the tests with scripts/test", venv.display());
+    python
+}
+
+/// One finding from every rule family, with names that need URI encoding.
+fn every_family() -> Repo {
+    let repo = Repo::new();
+    repo.write(".gitignore", "*.log\n")
+        .write("my pkg/m.py", "")
+        .write("my pkg/__pycache__/m.cpython-311.pyc", "")
+        .write("my pkg/__pycache__/gone.cpython-311.pyc", "")
+        .write("café.pyc", "")
+        .write(".mypy_cache/x", "")
+        .write("venv/pyvenv.cfg", "")
+        .add(&["."]);
+    repo.write("stray.pyc", "").mkdir_all("empty/__pycache__");
+    repo
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let repo = every_family();
+    let run = repo.run(["check", "--output-format", "sarif", "--extend-select", "ALL"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let sarif = run.json();
+    let rule_ids: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(rule_ids.len(), 10);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let ids: std::collections::BTreeSet<&str> = results.iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+    for family in ["PYH0", "PYH1", "PYH2"] {
+        assert!(ids.iter().any(|id| id.starts_with(family)), "no {family} result: {ids:?}");
+    }
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .collect();
+    assert!(uris.contains(&"caf%C3%A9.pyc"), "{uris:?}");
+    assert!(uris.contains(&"my%20pkg/__pycache__/m.cpython-311.pyc"), "{uris:?}");
+    assert!(uris.contains(&"venv/"), "{uris:?}");
+    let first = &sarif["runs"][0]["tool"]["driver"]["rules"][0];
+    assert_eq!(first["name"], "tracked-bytecode");
+    assert_eq!(first["defaultConfiguration"]["level"], "error");
+    assert!(first["help"]["text"].as_str().unwrap().contains("## Why is this bad?"));
+
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sarif-2.1.0-rtm.5.json");
+    let sarif_file = repo.path("out.sarif");
+    std::fs::write(&sarif_file, &run.stdout).unwrap();
+    let output = Command::new(test_venv_python())
+        .arg("-c")
+        .arg(
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[1]))\n\
+             doc = json.load(open(sys.argv[2]))\n\
+             errors = list(jsonschema.Draft4Validator(schema).iter_errors(doc))\n\
+             for e in errors: print(list(e.path), e.message)\n\
+             print(len(errors), 'errors')",
+        )
+        .arg(schema)
+        .arg(&sarif_file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout, "0 errors\n");
+
+    // The validator is not a rubber stamp: a broken document fails it.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    std::fs::write(&sarif_file, broken.to_string()).unwrap();
+    let output = Command::new(test_venv_python())
+        .arg("-c")
+        .arg("import json, sys, jsonschema\nprint(len(list(jsonschema.Draft4Validator(json.load(open(sys.argv[1]))).iter_errors(json.load(open(sys.argv[2]))))))")
+        .arg(schema)
+        .arg(&sarif_file)
+        .output()
+        .unwrap();
+    assert_ne!(String::from_utf8_lossy(&output.stdout), "0\n");
+}
+
+#[test]
+fn github_annotations_line_by_line() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "__pycache__/\n*.pyc\n").write("sub/.gitignore", "!*.pyc\n").write("sub/a.py", "");
+    let odd = repo.root.join(OsStr::from_bytes(b"100%,a:b\nc\rd.pyc"));
+    std::fs::write(&odd, "").unwrap();
+    repo.write(".tox/log", "").add(&["."]);
+    let run = repo.run(["check", "--output-format", "github", "--select", "PYH0,PYH101"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "::error file=100%25%2Ca%3Ab%0Ac%0Dd.pyc,title=PYH001::100%25,a:b%0Ac%0Dd.pyc: legacy bytecode is tracked by git",
+            "::warning file=.tox/log,title=PYH002::.tox/log: tool cache `.tox/` is tracked by git",
+            "::error file=sub/.gitignore,line=1,title=PYH101::sub/: `sub/m.pyc` is not ignored: un-ignored by `sub/.gitignore:1` (`!*.pyc`); edit that file, appending to the root .gitignore cannot override it",
+        ]
+    );
+}

@@ -29,6 +29,13 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show a rule's explanation.
     Explain(ExplainArgs),
+    /// Print a shell completion script (`pyhygiene completions bash > …`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line.
+    Man,
 }
 
 #[derive(Debug, Args)]

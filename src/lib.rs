@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod error;
 pub mod fix;
 pub mod lint;
+pub mod progress;
 pub mod pyc;
 pub mod registry;
 pub mod repo;
@@ -65,6 +66,16 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Some(Command::Fix(args)) => fix(&args),
         Some(Command::Rules(args)) => list_rules(args.format),
         Some(Command::Explain(args)) => explain(&args.code),
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "pyhygiene", &mut std::io::stdout());
+            Ok(Status::Clean)
+        }
+        Some(Command::Man) => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(&mut std::io::stdout())?;
+            Ok(Status::Clean)
+        }
     }
 }
 
@@ -100,7 +111,9 @@ impl Session {
 
 fn check(args: &CheckArgs) -> Result<Status, Error> {
     let session = Session::open(&args.paths, &args.common)?;
+    let progress = spinner(&args.common, "checking");
     let outcome = lint::lint(&session.root, &session.settings, &session.scope, false)?;
+    drop(progress);
     report(&session, &outcome, &args.common)?;
     Ok(status(
         &outcome,
@@ -109,11 +122,17 @@ fn check(args: &CheckArgs) -> Result<Status, Error> {
     ))
 }
 
+fn spinner(common: &CommonArgs, message: &'static str) -> progress::Progress {
+    progress::Progress::start(!common.quiet && std::io::stderr().is_terminal(), message)
+}
+
 /// `pyhygiene fix`: plan from a full lint, apply (or print with `--dry-run`),
 /// then re-check and report what remains.
 fn fix(args: &FixArgs) -> Result<Status, Error> {
     let session = Session::open(&args.paths, &args.common)?;
+    let progress = spinner(&args.common, "checking");
     let outcome = lint::lint(&session.root, &session.settings, &session.scope, true)?;
+    drop(progress);
     let plan = fix::plan::Plan::build(
         &outcome.diagnostics,
         &outcome.sets,
@@ -195,7 +214,9 @@ fn report(session: &Session, outcome: &Outcome, common: &CommonArgs) -> Result<(
             },
         )?,
         OutputFormat::Github => report::github::write(&mut out, &outcome.diagnostics)?,
-        OutputFormat::Sarif => report::sarif::write(&mut out, &session.root.path, &outcome.diagnostics)?,
+        OutputFormat::Sarif => {
+            report::sarif::write(&mut out, &session.root.path, &outcome.diagnostics)?
+        }
         OutputFormat::Json => report::json::write(
             &mut out,
             &session.root.path,

@@ -16,7 +16,11 @@ fn pre_commit() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
     let bin = venv.join("bin/pre-commit");
-    assert!(bin.is_file(), "pre-commit is not installed in {}: run the tests with scripts/test", venv.display());
+    assert!(
+        bin.is_file(),
+        "pre-commit is not installed in {}: run the tests with scripts/test",
+        venv.display()
+    );
     bin
 }
 
@@ -35,9 +39,13 @@ fn try_repo(repo: &Repo, hook: &str) -> Run {
 
 /// A package with a live cache: its source exists, so fixing untracks it and keeps it.
 fn with_live_cache(repo: &Repo) {
-    repo.write("pkg/__init__.py", "").write("pkg/m.py", "X = 1\n");
+    repo.write("pkg/__init__.py", "")
+        .write("pkg/m.py", "X = 1\n");
     let status = Command::new("python3")
-        .args(["-c", "import compileall; compileall.compile_dir('pkg', quiet=2)"])
+        .args([
+            "-c",
+            "import compileall; compileall.compile_dir('pkg', quiet=2)",
+        ])
         .current_dir(&repo.root)
         .status()
         .unwrap();
@@ -55,9 +63,23 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
     let run = try_repo(&repo, "pyhygiene");
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("pyhygiene (check)....") && run.stdout.contains("Failed"), "{}", run.stdout);
-    assert!(run.stdout.contains(&format!("error[PYH001] tracked-bytecode")), "{}", run.stdout);
-    assert!(run.stdout.contains("m.cpython-311.pyc: bytecode cache is tracked by git"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("pyhygiene (check)....") && run.stdout.contains("Failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("error[PYH001] tracked-bytecode")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("m.cpython-311.pyc: bytecode cache is tracked by git"),
+        "{}",
+        run.stdout
+    );
 
     // ... and passes when nothing is wrong.
     let clean = Repo::new();
@@ -75,7 +97,13 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
     let first = try_repo(&repo, "pyhygiene-fix");
     assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
-    assert!(first.stdout.contains("Untracked 1 file (they stay on disk)"), "{}", first.stdout);
+    assert!(
+        first
+            .stdout
+            .contains("Untracked 1 file (they stay on disk)"),
+        "{}",
+        first.stdout
+    );
     assert!(!repo.git(["ls-files"]).contains(cache), "untracked");
     assert!(repo.path(cache).is_file(), "still on disk");
     assert_eq!(

@@ -29,7 +29,9 @@ pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> std::io::Result
 
 /// Message text: `%`, CR and LF are percent-encoded.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Property values: as data, plus `:` and `,`, which delimit properties.

@@ -11,7 +11,10 @@ use crate::diagnostic::{Diagnostic, Safety, Severity};
 use crate::registry::Rule;
 
 pub fn write(out: &mut dyn Write, root: &Path, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
-    let rules: Vec<Value> = Rule::ALL.iter().map(|rule| rule_descriptor(*rule)).collect();
+    let rules: Vec<Value> = Rule::ALL
+        .iter()
+        .map(|rule| rule_descriptor(*rule))
+        .collect();
     let results: Vec<Value> = diagnostics.iter().map(result).collect();
     let mut root_uri = format!("file://{}", percent_encode(root.as_os_str().as_bytes()));
     if !root_uri.ends_with('/') {
@@ -123,7 +126,10 @@ mod tests {
 
     #[test]
     fn uris_are_percent_encoded() {
-        assert_eq!(percent_encode(b"my pkg/caf\xc3\xa9$py.class"), "my%20pkg/caf%C3%A9%24py.class");
+        assert_eq!(
+            percent_encode(b"my pkg/caf\xc3\xa9$py.class"),
+            "my%20pkg/caf%C3%A9%24py.class"
+        );
         assert_eq!(percent_encode(b"raw\xe9.pyc"), "raw%E9.pyc");
     }
 }

@@ -69,3 +69,27 @@ fn unknown_code_suggests() {
     let run = Repo::plain().run(["check", "--bogus-flag"]);
     assert_eq!(run.code, 2);
 }
+
+#[test]
+fn completions_and_man_page() {
+    let dir = Repo::plain();
+    for shell in ["bash", "zsh", "fish"] {
+        let run = dir.run(["completions", shell]);
+        assert_eq!(run.code, 0);
+        for word in ["check", "fix", "explain", "unsafe-fixes", "output-format"] {
+            assert!(run.stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let bash = dir.run(["completions", "bash"]);
+    std::fs::write(dir.path("pyhygiene.bash"), &bash.stdout).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(dir.path("pyhygiene.bash"))
+        .status()
+        .unwrap();
+    assert!(syntax.success(), "bash completion is not valid bash");
+    let man = dir.run(["man"]);
+    assert!(man.stdout.contains(".TH pyhygiene 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("completions"));
+    assert_eq!(dir.run(["completions", "tcsh"]).code, 2);
+}

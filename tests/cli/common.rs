@@ -221,3 +221,27 @@ impl Repo {
         self
     }
 }
+
+/// Compare with `tests/snapshots/<name>.txt` (escape characters shown as `\e`);
+/// `PYHYGIENE_BLESS=1` writes the file. A missing snapshot fails.
+pub fn assert_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
+    let actual = actual.replace('\x1b', "\\e");
+    if std::env::var_os("PYHYGIENE_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing snapshot {}; run with PYHYGIENE_BLESS=1",
+            path.display()
+        )
+    });
+    assert_eq!(
+        expected, actual,
+        "snapshot {name} differs (PYHYGIENE_BLESS=1 rewrites it)"
+    );
+}

@@ -13,7 +13,11 @@ fn test_venv_python() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
     let python = venv.join("bin/python");
-    assert!(python.is_file(), "no test venv at {}: run the tests with scripts/test", venv.display());
+    assert!(
+        python.is_file(),
+        "no test venv at {}: run the tests with scripts/test",
+        venv.display()
+    );
     python
 }
 
@@ -35,7 +39,13 @@ fn every_family() -> Repo {
 #[test]
 fn sarif_validates_against_the_official_schema() {
     let repo = every_family();
-    let run = repo.run(["check", "--output-format", "sarif", "--extend-select", "ALL"]);
+    let run = repo.run([
+        "check",
+        "--output-format",
+        "sarif",
+        "--extend-select",
+        "ALL",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let sarif = run.json();
     let rule_ids: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
@@ -46,23 +56,42 @@ fn sarif_validates_against_the_official_schema() {
         .collect();
     assert_eq!(rule_ids.len(), 10);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    let ids: std::collections::BTreeSet<&str> = results.iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+    let ids: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
     for family in ["PYH0", "PYH1", "PYH2"] {
-        assert!(ids.iter().any(|id| id.starts_with(family)), "no {family} result: {ids:?}");
+        assert!(
+            ids.iter().any(|id| id.starts_with(family)),
+            "no {family} result: {ids:?}"
+        );
     }
     let uris: Vec<&str> = results
         .iter()
-        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
     assert!(uris.contains(&"caf%C3%A9.pyc"), "{uris:?}");
-    assert!(uris.contains(&"my%20pkg/__pycache__/m.cpython-311.pyc"), "{uris:?}");
+    assert!(
+        uris.contains(&"my%20pkg/__pycache__/m.cpython-311.pyc"),
+        "{uris:?}"
+    );
     assert!(uris.contains(&"venv/"), "{uris:?}");
     let first = &sarif["runs"][0]["tool"]["driver"]["rules"][0];
     assert_eq!(first["name"], "tracked-bytecode");
     assert_eq!(first["defaultConfiguration"]["level"], "error");
-    assert!(first["help"]["text"].as_str().unwrap().contains("## Why is this bad?"));
+    assert!(first["help"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("## Why is this bad?"));
 
-    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sarif-2.1.0-rtm.5.json");
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sarif-2.1.0-rtm.5.json"
+    );
     let sarif_file = repo.path("out.sarif");
     std::fs::write(&sarif_file, &run.stdout).unwrap();
     let output = Command::new(test_venv_python())
@@ -80,7 +109,11 @@ fn sarif_validates_against_the_official_schema() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(stdout, "0 errors\n");
 
     // The validator is not a rubber stamp: a broken document fails it.
@@ -100,11 +133,19 @@ fn sarif_validates_against_the_official_schema() {
 #[test]
 fn github_annotations_line_by_line() {
     let repo = Repo::new();
-    repo.write(".gitignore", "__pycache__/\n*.pyc\n").write("sub/.gitignore", "!*.pyc\n").write("sub/a.py", "");
+    repo.write(".gitignore", "__pycache__/\n*.pyc\n")
+        .write("sub/.gitignore", "!*.pyc\n")
+        .write("sub/a.py", "");
     let odd = repo.root.join(OsStr::from_bytes(b"100%,a:b\nc\rd.pyc"));
     std::fs::write(&odd, "").unwrap();
     repo.write(".tox/log", "").add(&["."]);
-    let run = repo.run(["check", "--output-format", "github", "--select", "PYH0,PYH101"]);
+    let run = repo.run([
+        "check",
+        "--output-format",
+        "github",
+        "--select",
+        "PYH0,PYH101",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(

@@ -8,3 +8,4 @@ mod config;
 mod fix;
 mod formats;
 mod ignores;
+mod snapshots;

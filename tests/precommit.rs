@@ -69,8 +69,7 @@ fn check_and_fix_hooks_with_real_pre_commit() {
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains(&format!("error[PYH001] tracked-bytecode")),
+        run.stdout.contains("error[PYH001] tracked-bytecode"),
         "{}",
         run.stdout
     );

@@ -191,7 +191,7 @@ fn status(outcome: &Outcome, fail_on: Severity, exit_zero: bool) -> Status {
 
 fn report(session: &Session, outcome: &Outcome, common: &CommonArgs) -> Result<(), Error> {
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     if !common.quiet {
         let color = use_color(common.color, std::io::stderr().is_terminal());
         let note = if color {

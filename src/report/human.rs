@@ -1,5 +1,6 @@
 //! The human report: grouped by rule, then folder, with a summary line.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -81,13 +82,16 @@ pub fn write(
             meta.summary,
             b = p.bold,
         )?;
+        // Folders in order of first appearance; a map keeps this linear.
         let mut by_folder: Vec<(&Path, Vec<&Diagnostic>)> = Vec::new();
+        let mut index: HashMap<&Path, usize> = HashMap::new();
         for d in rule_group {
             let folder = d.path.parent().unwrap_or(Path::new(""));
-            match by_folder.iter_mut().find(|(f, _)| *f == folder) {
-                Some((_, items)) => items.push(d),
-                None => by_folder.push((folder, vec![d])),
-            }
+            let i = *index.entry(folder).or_insert_with(|| {
+                by_folder.push((folder, Vec::new()));
+                by_folder.len() - 1
+            });
+            by_folder[i].1.push(d);
         }
         for (folder, items) in by_folder {
             write_folder(out, &p, folder, &items, options.verbose)?;

@@ -44,10 +44,10 @@ impl Tracked {
             if meta.starts_with(GITLINK_MODE) {
                 continue;
             }
-            let path = PathBuf::from(OsStr::from_bytes(path));
             // Conflicted files appear once per stage; git lists them together.
-            if entries.last() != Some(&path) {
-                entries.push(path);
+            let last: Option<&PathBuf> = entries.last();
+            if last.map(|p| p.as_os_str().as_bytes()) != Some(path) {
+                entries.push(PathBuf::from(OsStr::from_bytes(path)));
             }
         }
         let virtualenvs = find_virtualenvs(&entries);
@@ -72,6 +72,14 @@ fn find_virtualenvs(entries: &[PathBuf]) -> Vec<Virtualenv> {
     let mut activators: BTreeSet<&Path> = BTreeSet::new();
     let mut site_packages: BTreeSet<&Path> = BTreeSet::new();
     for path in entries {
+        let bytes = path.as_os_str().as_bytes();
+        // Cheap byte tests first: this runs once per index entry.
+        let interesting = bytes.ends_with(b"pyvenv.cfg")
+            || bytes.ends_with(b"/activate")
+            || memmem(bytes, b"site-packages/");
+        if !interesting {
+            continue;
+        }
         let Some(name) = path.file_name() else {
             continue;
         };
@@ -112,6 +120,10 @@ fn find_virtualenvs(entries: &[PathBuf]) -> Vec<Virtualenv> {
             path,
         })
         .collect()
+}
+
+fn memmem(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// `X` for a path under `X/lib/python*/site-packages/` or `X/Lib/site-packages/`.

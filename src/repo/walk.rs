@@ -1,9 +1,9 @@
 //! The worktree file set: one parallel walk over the files on disk, ignored ones
 //! included, keeping only what the worktree rules look at.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +36,8 @@ pub struct CacheFile {
     pub is_symlink: bool,
     /// Up to the first 16 bytes, when headers were asked for; `Err` when unreadable.
     pub head: Option<Result<Vec<u8>, String>>,
+    /// The existing source that owns it (CPython's naming), resolved after the walk.
+    pub owner: Option<PathBuf>,
     /// For a checked-hash pyc whose source exists: the source's hash as CPython
     /// computes it with this file's magic (only when headers were asked for).
     pub source_hash: Option<[u8; 8]>,
@@ -45,13 +47,15 @@ pub struct CacheFile {
 pub struct Worktree {
     pub caches: Vec<CacheFile>,
     /// Python sources (`*.py`, `*.pyw`), with their stat when headers were read.
-    pub sources: HashMap<PathBuf, Option<SourceStat>>,
+    /// Keyed by the relative path's bytes: hashing bytes is cheaper than a `Path`.
+    pub sources: HashMap<Vec<u8>, Option<SourceStat>>,
     /// Folders named `__pycache__`, with the number of entries inside.
     pub pycache_dirs: Vec<(PathBuf, usize)>,
     /// Entries named `__pycache__` that are not folders.
     pub pycache_files: Vec<PathBuf>,
-    /// Folders that hold at least one Python source.
-    pub source_dirs: BTreeSet<PathBuf>,
+    /// Folders that hold at least one Python source, sorted by bytes (so a folder
+    /// comes before the folders inside it).
+    pub source_dirs: Vec<PathBuf>,
     /// `.gitignore` files, for the ignore-rules set.
     pub gitignores: Vec<PathBuf>,
     /// Entries that could not be read (permissions, races); reported as notes.
@@ -60,7 +64,7 @@ pub struct Worktree {
 
 impl Worktree {
     pub fn has_source(&self, path: &Path) -> bool {
-        self.sources.contains_key(path)
+        self.sources.contains_key(path.as_os_str().as_bytes())
     }
 
     /// Walk `root` in parallel, pruning skipped folders before descending.
@@ -86,10 +90,23 @@ impl Worktree {
         drop(builder);
         let parts = std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()));
         let mut tree = Worktree::merge(parts);
+        tree.resolve_owners();
         if options.headers {
             tree.hash_checked_sources(root);
         }
         tree
+    }
+
+    /// Look up each cache's owning source once, for every rule.
+    fn resolve_owners(&mut self) {
+        let sources = &self.sources;
+        for cache in &mut self.caches {
+            if let Some((_, candidates)) = parse_cache_path(&cache.path) {
+                cache.owner = candidates
+                    .into_iter()
+                    .find(|c| sources.contains_key(c.as_os_str().as_bytes()));
+            }
+        }
     }
 
     /// Checked-hash pycs are fresh iff their source hashes to the stored value: read
@@ -107,40 +124,36 @@ impl Worktree {
             ) {
                 continue;
             }
-            let Some(owner) = self.owner_of(&file.path) else {
+            let Some(owner) = &file.owner else {
                 continue;
             };
-            if let Ok(source) = std::fs::read(root.join(&owner)) {
+            if let Ok(source) = std::fs::read(root.join(owner)) {
                 self.caches[i].source_hash = Some(pyc::source_hash(header.magic, &source));
             }
         }
     }
 
-    /// The existing source that owns a cache file, by CPython's naming.
-    pub fn owner_of(&self, cache: &Path) -> Option<PathBuf> {
-        let (_, candidates) = parse_cache_path(cache)?;
-        candidates.into_iter().find(|c| self.has_source(c))
-    }
     fn merge(parts: Vec<Partial>) -> Worktree {
         let mut tree = Worktree::default();
         let mut pycache_dirs = Vec::new();
         let mut entries: HashMap<PathBuf, usize> = HashMap::new();
+        let mut source_dirs: Vec<PathBuf> = Vec::new();
         for part in parts {
             tree.caches.extend(part.caches);
             tree.sources.extend(part.sources);
             pycache_dirs.extend(part.pycache_dirs);
-            for dir in part.pycache_entries {
-                *entries.entry(dir).or_default() += 1;
+            for (dir, count) in part.pycache_counts {
+                *entries.entry(dir).or_default() += count;
             }
+            source_dirs.extend(part.source_dirs);
             tree.pycache_files.extend(part.pycache_files);
             tree.gitignores.extend(part.gitignores);
             tree.errors.extend(part.errors);
         }
-        tree.source_dirs = tree
-            .sources
-            .keys()
-            .map(|p| p.parent().unwrap_or(Path::new("")).to_owned())
-            .collect();
+        // Sorted by bytes: a folder comes before everything inside it.
+        source_dirs.sort_unstable_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+        source_dirs.dedup();
+        tree.source_dirs = source_dirs;
         tree.pycache_dirs = pycache_dirs
             .into_iter()
             .map(|dir| {
@@ -148,7 +161,6 @@ impl Worktree {
                 (dir, count)
             })
             .collect();
-        tree.caches.sort_by(|a, b| a.path.cmp(&b.path));
         tree.pycache_dirs.sort();
         tree.pycache_files.sort();
         tree.gitignores.sort();
@@ -160,20 +172,32 @@ impl Worktree {
 /// A cache path's parsed name and the source paths that would own it, best first
 /// (sources live beside `__pycache__`, or beside a legacy file).
 pub fn parse_cache_path(cache: &Path) -> Option<(pyc::CacheName<'_, [u8]>, Vec<PathBuf>)> {
-    let parent = cache.parent().unwrap_or(Path::new(""));
-    let in_pycache = parent.file_name() == Some(OsStr::new("__pycache__"));
-    let name = pyc::classify_bytes(cache.file_name()?.as_bytes(), in_pycache)?;
-    let source_dir = if in_pycache {
-        parent.parent().unwrap_or(Path::new(""))
-    } else {
-        parent
-    };
+    let (parent, name) = split_last(cache.as_os_str().as_bytes());
+    let (grandparent, parent_name) = split_last(parent);
+    let in_pycache = parent_name == b"__pycache__";
+    let name = pyc::classify_bytes(name, in_pycache)?;
+    let source_dir = if in_pycache { grandparent } else { parent };
     let candidates = name
         .source_candidates()
         .into_iter()
-        .map(|c| source_dir.join(OsStr::from_bytes(&c)))
+        .map(|c| {
+            let mut path = source_dir.to_vec();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(&c);
+            PathBuf::from(std::ffi::OsString::from_vec(path))
+        })
         .collect();
     Some((name, candidates))
+}
+
+/// `(folder, name)` of a relative `/`-separated path; the folder is empty at the top.
+pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
+    match path.iter().rposition(|b| *b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&[], path),
+    }
 }
 
 /// Prune before descending: `.git`, virtualenvs, package folders and `exclude`.
@@ -190,7 +214,8 @@ fn keep(entry: &DirEntry, root: &Path, exclude: &Exclude) -> bool {
         if SKIPPED_DIRS.iter().any(|skip| name == OsStr::new(skip)) {
             return false;
         }
-        if entry.path().join("pyvenv.cfg").exists() {
+        // One stat per folder; a `__pycache__` folder is never an environment.
+        if name != "__pycache__" && entry.path().join("pyvenv.cfg").exists() {
             return false;
         }
     }
@@ -208,13 +233,25 @@ fn keep(entry: &DirEntry, root: &Path, exclude: &Exclude) -> bool {
 #[derive(Default)]
 struct Partial {
     caches: Vec<CacheFile>,
-    sources: Vec<(PathBuf, Option<SourceStat>)>,
+    sources: Vec<(Vec<u8>, Option<SourceStat>)>,
     pycache_dirs: Vec<PathBuf>,
-    /// One item per entry found inside a `__pycache__` folder: the folder.
-    pycache_entries: Vec<PathBuf>,
+    /// Entries seen inside `__pycache__` folders, counted per run of one folder.
+    pycache_counts: Vec<(PathBuf, usize)>,
+    source_dirs: Vec<PathBuf>,
     pycache_files: Vec<PathBuf>,
     gitignores: Vec<PathBuf>,
     errors: Vec<String>,
+}
+
+impl Partial {
+    /// Count an entry of a `__pycache__` folder; entries of one folder mostly come
+    /// one after another, so this rarely allocates.
+    fn count_pycache_entry(&mut self, dir: &[u8]) {
+        match self.pycache_counts.last_mut() {
+            Some((last, count)) if last.as_os_str().as_bytes() == dir => *count += 1,
+            _ => self.pycache_counts.push((path_of(dir), 1)),
+        }
+    }
 }
 
 struct CollectorBuilder {
@@ -226,7 +263,7 @@ struct CollectorBuilder {
 impl<'s> ParallelVisitorBuilder<'s> for CollectorBuilder {
     fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
         Box::new(Collector {
-            root: self.root.clone(),
+            root_len: self.root.as_os_str().len() + 1,
             options: self.options,
             part: Partial::default(),
             shared: Arc::clone(&self.shared),
@@ -235,7 +272,8 @@ impl<'s> ParallelVisitorBuilder<'s> for CollectorBuilder {
 }
 
 struct Collector {
-    root: PathBuf,
+    /// Length of the root path plus its `/`: what to cut off to get a relative path.
+    root_len: usize,
     options: WalkOptions,
     part: Partial,
     shared: Arc<Mutex<Vec<Partial>>>,
@@ -260,26 +298,27 @@ impl ParallelVisitor for Collector {
                 return WalkState::Continue;
             }
         };
-        if entry.depth() == 0 {
-            return WalkState::Continue;
-        }
-        let Ok(relative) = entry.path().strip_prefix(&self.root) else {
-            return WalkState::Continue;
-        };
         let Some(file_type) = entry.file_type() else {
             return WalkState::Continue;
         };
+        // Byte slices, not `Path` methods: this runs once per file of the tree.
+        let full = entry.path().as_os_str().as_bytes();
+        if entry.depth() == 0 || full.len() <= self.root_len {
+            return WalkState::Continue;
+        }
+        let relative = &full[self.root_len..];
         let name = entry.file_name().as_bytes();
-        let parent = relative.parent().unwrap_or(Path::new(""));
-        let in_pycache = parent.file_name() == Some(OsStr::new("__pycache__"));
+        let parent = &relative[..relative.len().saturating_sub(name.len() + 1)];
+        let parent_name = parent.rsplit(|b| *b == b'/').next().unwrap_or_default();
+        let in_pycache = parent_name == b"__pycache__";
         if in_pycache {
-            self.part.pycache_entries.push(parent.to_owned());
+            self.part.count_pycache_entry(parent);
         }
         if name == b"__pycache__" {
             if file_type.is_dir() {
-                self.part.pycache_dirs.push(relative.to_owned());
+                self.part.pycache_dirs.push(path_of(relative));
             } else {
-                self.part.pycache_files.push(relative.to_owned());
+                self.part.pycache_files.push(path_of(relative));
             }
             if !in_pycache {
                 return WalkState::Continue;
@@ -292,13 +331,14 @@ impl ParallelVisitor for Collector {
             let head =
                 (self.options.headers && file_type.is_file()).then(|| read_head(entry.path()));
             self.part.caches.push(CacheFile {
-                path: relative.to_owned(),
+                path: path_of(relative),
                 is_symlink: file_type.is_symlink(),
                 head,
+                owner: None,
                 source_hash: None,
             });
         } else if name == b".gitignore" && file_type.is_file() {
-            self.part.gitignores.push(relative.to_owned());
+            self.part.gitignores.push(path_of(relative));
         } else if file_type.is_file() && (name.ends_with(b".py") || name.ends_with(b".pyw")) {
             let stat = if self.options.headers {
                 entry.metadata().ok().map(|m| {
@@ -311,10 +351,23 @@ impl ParallelVisitor for Collector {
             } else {
                 None
             };
-            self.part.sources.push((relative.to_owned(), stat));
+            self.part.sources.push((relative.to_vec(), stat));
+            if self
+                .part
+                .source_dirs
+                .last()
+                .map(|d| d.as_os_str().as_bytes())
+                != Some(parent)
+            {
+                self.part.source_dirs.push(path_of(parent));
+            }
         }
         WalkState::Continue
     }
+}
+
+fn path_of(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(bytes))
 }
 
 /// Names worth a look outside `__pycache__`: legacy `.pyc`/`.pyo` (any case) and

@@ -8,42 +8,45 @@ use std::path::PathBuf;
 use crate::diagnostic::{display_path, Diagnostic};
 use crate::pyc::{self, CacheName, Validation};
 use crate::registry::Rule;
-use crate::repo::walk::{parse_cache_path, CacheFile, Worktree};
+use crate::repo::walk::{parse_cache_path, split_last, CacheFile, Worktree};
 use crate::rules::Context;
 
-/// A cache file with its name parsed and its owning source looked up.
+/// A cache file with its name parsed; its owner was looked up with the file set.
 struct Resolved<'a> {
     file: &'a CacheFile,
     name: CacheName<'a, [u8]>,
-    /// Source names that would own it, best first.
-    candidates: Vec<PathBuf>,
-    /// The first candidate that exists.
-    owner: Option<PathBuf>,
+    /// The existing source that owns it.
+    owner: Option<&'a PathBuf>,
 }
 
 impl Resolved<'_> {
+    /// Source paths that would own it, best first (only messages need these).
+    fn candidates(&self) -> Vec<PathBuf> {
+        parse_cache_path(&self.file.path).map_or_else(Vec::new, |(_, c)| c)
+    }
+
     /// The source a message should name: the owner, or the first candidate.
     fn source_display(&self) -> String {
-        self.owner
-            .as_ref()
-            .or(self.candidates.first())
-            .map_or_else(|| "?".to_owned(), |p| display_path(p))
+        match self.owner {
+            Some(owner) => display_path(owner),
+            None => self
+                .candidates()
+                .first()
+                .map_or_else(|| "?".to_owned(), |p| display_path(p)),
+        }
     }
 }
 
-/// Every cache file of the worktree, parsed once per rule run.
+/// Every cache file of the worktree whose name parses.
 fn resolve_all(tree: &Worktree) -> impl Iterator<Item = Resolved<'_>> {
-    tree.caches.iter().filter_map(|file| resolve(tree, file))
-}
-
-fn resolve<'a>(tree: &Worktree, file: &'a CacheFile) -> Option<Resolved<'a>> {
-    let (name, candidates) = parse_cache_path(&file.path)?;
-    let owner = candidates.iter().find(|c| tree.has_source(c)).cloned();
-    Some(Resolved {
-        file,
-        name,
-        candidates,
-        owner,
+    tree.caches.iter().filter_map(|file| {
+        let (parent, name) = split_last(file.path.as_os_str().as_bytes());
+        let in_pycache = split_last(parent).1 == b"__pycache__";
+        Some(Resolved {
+            file,
+            name: pyc::classify_bytes(name, in_pycache)?,
+            owner: file.owner.as_ref(),
+        })
     })
 }
 
@@ -73,7 +76,7 @@ pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for r in resolve_all(tree) {
         let message = match r.name {
             CacheName::Pep3147 { .. } | CacheName::Pytest { .. } if r.owner.is_none() => {
-                if r.candidates.is_empty() {
+                if r.candidates().is_empty() {
                     "no source can own this cache name; nothing imports it".to_owned()
                 } else {
                     format!("cache of missing source `{}`", r.source_display())
@@ -117,7 +120,7 @@ pub fn legacy_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
     for r in resolve_all(tree) {
         if matches!(r.name, CacheName::Legacy { .. } | CacheName::Jython { .. }) {
-            if let Some(owner) = &r.owner {
+            if let Some(owner) = r.owner {
                 let message = format!("legacy bytecode beside `{}`", display_path(owner));
                 out.push(deletion(Rule::PYH203, r.file, message));
             }
@@ -153,7 +156,7 @@ pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             CacheName::Pep3147 { tag, .. } | CacheName::Pytest { tag, .. } => tag,
             _ => continue,
         };
-        let Some(owner) = &r.owner else { continue }; // orphans are PYH201's
+        let Some(owner) = r.owner else { continue }; // orphans are PYH201's
         let Some(Ok(head)) = &r.file.head else {
             continue;
         };
@@ -184,7 +187,7 @@ pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let message = match header.validation {
             Validation::Timestamp { mtime, size } => {
-                let Some(Some(stat)) = tree.sources.get(owner) else {
+                let Some(Some(stat)) = tree.sources.get(owner.as_os_str().as_bytes()) else {
                     continue;
                 };
                 if header.is_stale_timestamp(stat.mtime, stat.size) != Some(true) {

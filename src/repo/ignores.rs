@@ -5,6 +5,7 @@
 //! does the way git's `dir.c` does: a path inside an excluded folder is excluded
 //! whatever later negations say, and lines are read with CR stripped and a BOM skipped.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 
+use crate::repo::walk::split_last;
 use crate::repo::{git, Root};
 
 /// The ignore-rules file set: what the team shares (`.gitignore` files) and what
@@ -170,17 +172,7 @@ impl IgnoreRules {
     /// Is `path` (relative to the root) ignored? As git: each leading folder is
     /// checked first, and an excluded folder excludes everything below it.
     pub fn check(&self, path: &Path, is_dir: bool) -> Verdict {
-        let bytes = path.as_os_str().as_bytes();
-        for (i, b) in bytes.iter().enumerate() {
-            if *b != b'/' {
-                continue;
-            }
-            let dir = Path::new(OsStr::from_bytes(&bytes[..i]));
-            if let verdict @ Verdict::Ignored(_) = self.check_one(dir, true) {
-                return verdict;
-            }
-        }
-        self.check_one(path, is_dir)
+        Checker::new(self).check(path, is_dir)
     }
 
     /// The deepest file with a matching pattern decides; within a file, the last match.
@@ -199,6 +191,52 @@ impl IgnoreRules {
             }
         }
         Verdict::Unmatched
+    }
+}
+
+/// Checks many paths against the same rules, remembering which folders are
+/// excluded: probes in sibling folders share their leading folders.
+pub struct Checker<'a> {
+    rules: &'a IgnoreRules,
+    /// Folder (relative path bytes) → the pattern that excludes it, if any.
+    folders: HashMap<Vec<u8>, Option<Decider>>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(rules: &'a IgnoreRules) -> Checker<'a> {
+        Checker {
+            rules,
+            folders: HashMap::new(),
+        }
+    }
+
+    pub fn check(&mut self, path: &Path, is_dir: bool) -> Verdict {
+        let (parent, _) = split_last(path.as_os_str().as_bytes());
+        match self.excluded_folder(parent) {
+            Some(decider) => Verdict::Ignored(decider),
+            None => self.rules.check_one(path, is_dir),
+        }
+    }
+
+    /// The pattern excluding this folder or one above it.
+    fn excluded_folder(&mut self, folder: &[u8]) -> Option<Decider> {
+        if folder.is_empty() {
+            return None;
+        }
+        if let Some(known) = self.folders.get(folder) {
+            return known.clone();
+        }
+        let excluded = self.excluded_folder(split_last(folder).0).or_else(|| {
+            match self
+                .rules
+                .check_one(Path::new(OsStr::from_bytes(folder)), true)
+            {
+                Verdict::Ignored(decider) => Some(decider),
+                _ => None,
+            }
+        });
+        self.folders.insert(folder.to_vec(), excluded.clone());
+        excluded
     }
 }
 

@@ -1,13 +1,16 @@
 //! The worktree file set: one parallel walk over the files on disk, ignored ones
 //! included, keeping only what the worktree rules look at.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
+use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+use rustix::fs::{AtFlags, Mode, OFlags};
 
 use crate::pyc;
 use crate::settings::Exclude;
@@ -18,7 +21,7 @@ const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "site-packages", "dist-p
 /// What to collect beyond names: file contents are read only when a rule needs them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkOptions {
-    /// Read the first bytes of each cache file and stat each source (PYH205).
+    /// Read the first bytes of each live cache and stat its source (PYH205).
     pub headers: bool,
 }
 
@@ -38,6 +41,8 @@ pub struct CacheFile {
     pub head: Option<Result<Vec<u8>, String>>,
     /// The existing source that owns it (CPython's naming), resolved after the walk.
     pub owner: Option<PathBuf>,
+    /// Its owner's mtime and size, read with the header.
+    pub source_stat: Option<SourceStat>,
     /// For a checked-hash pyc whose source exists: the source's hash as CPython
     /// computes it with this file's magic (only when headers were asked for).
     pub source_hash: Option<[u8; 8]>,
@@ -46,9 +51,9 @@ pub struct CacheFile {
 #[derive(Debug, Default)]
 pub struct Worktree {
     pub caches: Vec<CacheFile>,
-    /// Python sources (`*.py`, `*.pyw`), with their stat when headers were read.
+    /// Python sources (`*.py`, `*.pyw`).
     /// Keyed by the relative path's bytes: hashing bytes is cheaper than a `Path`.
-    pub sources: HashMap<Vec<u8>, Option<SourceStat>>,
+    pub sources: HashSet<Vec<u8>>,
     /// Folders named `__pycache__`, with the number of entries inside.
     pub pycache_dirs: Vec<(PathBuf, usize)>,
     /// Entries named `__pycache__` that are not folders.
@@ -64,7 +69,7 @@ pub struct Worktree {
 
 impl Worktree {
     pub fn has_source(&self, path: &Path) -> bool {
-        self.sources.contains_key(path.as_os_str().as_bytes())
+        self.sources.contains(path.as_os_str().as_bytes())
     }
 
     /// Walk `root` in parallel, pruning skipped folders before descending.
@@ -83,7 +88,6 @@ impl Worktree {
         let shared = Arc::new(Mutex::new(Vec::new()));
         let mut builder = CollectorBuilder {
             root: root.to_owned(),
-            options,
             shared: Arc::clone(&shared),
         };
         walker.visit(&mut builder);
@@ -92,6 +96,7 @@ impl Worktree {
         let mut tree = Worktree::merge(parts);
         tree.resolve_owners();
         if options.headers {
+            tree.read_headers(root);
             tree.hash_checked_sources(root);
         }
         tree
@@ -100,12 +105,113 @@ impl Worktree {
     /// Look up each cache's owning source once, for every rule.
     fn resolve_owners(&mut self) {
         let sources = &self.sources;
-        for cache in &mut self.caches {
-            if let Some((_, candidates)) = parse_cache_path(&cache.path) {
-                cache.owner = candidates
-                    .into_iter()
-                    .find(|c| sources.contains_key(c.as_os_str().as_bytes()));
+        let resolve = |caches: &mut [CacheFile]| {
+            let mut candidate = Vec::new();
+            for cache in caches {
+                let (parent, name) = split_last(cache.path.as_os_str().as_bytes());
+                let (grandparent, parent_name) = split_last(parent);
+                let in_pycache = parent_name == b"__pycache__";
+                let Some(parsed) = pyc::classify_bytes(name, in_pycache) else {
+                    continue;
+                };
+                let dir = if in_pycache { grandparent } else { parent };
+                for source in parsed.source_candidates() {
+                    candidate.clear();
+                    candidate.extend_from_slice(dir);
+                    if !dir.is_empty() {
+                        candidate.push(b'/');
+                    }
+                    candidate.extend_from_slice(&source);
+                    if sources.contains(candidate.as_slice()) {
+                        cache.owner = Some(path_of(&candidate));
+                        break;
+                    }
+                }
             }
+        };
+        // Two halves on two threads: this is a hash lookup per cache.
+        let middle = self.caches.len() / 2;
+        let (first, second) = self.caches.split_at_mut(middle);
+        std::thread::scope(|s| {
+            s.spawn(|| resolve(first));
+            resolve(second);
+        });
+    }
+
+    /// Read the header of every live cache in `__pycache__` and stat its source,
+    /// folder by folder with `openat`/`statat` (one path lookup per folder, not per
+    /// file), on two threads. Orphans and legacy files are not read: no rule needs them.
+    fn read_headers(&mut self, root: &Path) {
+        let mut wanted: Vec<usize> = (0..self.caches.len())
+            .filter(|&i| {
+                let c = &self.caches[i];
+                c.owner.is_some()
+                    && !c.is_symlink
+                    && split_last(split_last(c.path.as_os_str().as_bytes()).0).1 == b"__pycache__"
+            })
+            .collect();
+        wanted.sort_unstable_by(|&a, &b| {
+            self.caches[a]
+                .path
+                .as_os_str()
+                .as_bytes()
+                .cmp(self.caches[b].path.as_os_str().as_bytes())
+        });
+        let caches = &self.caches;
+        let read_some = |indices: &[usize]| -> Vec<HeaderRead> {
+            let mut out = Vec::with_capacity(indices.len());
+            let mut dirs: Option<(Vec<u8>, io::Result<OwnedFd>, io::Result<OwnedFd>)> = None;
+            for &i in indices {
+                let cache = caches[i].path.as_os_str().as_bytes();
+                let (pycache, name) = split_last(cache);
+                let source_dir = split_last(pycache).0;
+                if dirs
+                    .as_ref()
+                    .is_none_or(|(d, _, _)| d.as_slice() != pycache)
+                {
+                    dirs = Some((
+                        pycache.to_vec(),
+                        open_dir(root, pycache),
+                        open_dir(root, source_dir),
+                    ));
+                }
+                let Some((_, cache_dir, source_dir_fd)) = &dirs else {
+                    continue;
+                };
+                let head = match cache_dir {
+                    Ok(fd) => read_head_at(fd, name),
+                    Err(err) => Err(err.to_string()),
+                };
+                let owner = caches[i]
+                    .owner
+                    .as_ref()
+                    .map(|o| split_last(o.as_os_str().as_bytes()).1);
+                let stat = match (source_dir_fd, owner) {
+                    (Ok(fd), Some(owner)) => stat_at(fd, owner),
+                    _ => None,
+                };
+                out.push((i, head, stat));
+            }
+            out
+        };
+        // Split at a folder boundary near the middle, so each folder is opened once.
+        let mut middle = wanted.len() / 2;
+        while middle > 0 && middle < wanted.len() && {
+            let parent = |i: usize| split_last(caches[wanted[i]].path.as_os_str().as_bytes()).0;
+            parent(middle) == parent(middle - 1)
+        } {
+            middle += 1;
+        }
+        let (first, second) = wanted.split_at(middle.min(wanted.len()));
+        let results = std::thread::scope(|s| {
+            let other = s.spawn(|| read_some(first));
+            let mut mine = read_some(second);
+            mine.extend(other.join().unwrap_or_default());
+            mine
+        });
+        for (i, head, stat) in results {
+            self.caches[i].head = Some(head);
+            self.caches[i].source_stat = stat;
         }
     }
 
@@ -233,7 +339,7 @@ fn keep(entry: &DirEntry, root: &Path, exclude: &Exclude) -> bool {
 #[derive(Default)]
 struct Partial {
     caches: Vec<CacheFile>,
-    sources: Vec<(Vec<u8>, Option<SourceStat>)>,
+    sources: Vec<Vec<u8>>,
     pycache_dirs: Vec<PathBuf>,
     /// Entries seen inside `__pycache__` folders, counted per run of one folder.
     pycache_counts: Vec<(PathBuf, usize)>,
@@ -256,7 +362,6 @@ impl Partial {
 
 struct CollectorBuilder {
     root: PathBuf,
-    options: WalkOptions,
     shared: Arc<Mutex<Vec<Partial>>>,
 }
 
@@ -264,7 +369,6 @@ impl<'s> ParallelVisitorBuilder<'s> for CollectorBuilder {
     fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
         Box::new(Collector {
             root_len: self.root.as_os_str().len() + 1,
-            options: self.options,
             part: Partial::default(),
             shared: Arc::clone(&self.shared),
         })
@@ -274,7 +378,6 @@ impl<'s> ParallelVisitorBuilder<'s> for CollectorBuilder {
 struct Collector {
     /// Length of the root path plus its `/`: what to cut off to get a relative path.
     root_len: usize,
-    options: WalkOptions,
     part: Partial,
     shared: Arc<Mutex<Vec<Partial>>>,
 }
@@ -328,30 +431,18 @@ impl ParallelVisitor for Collector {
             return WalkState::Continue;
         }
         if in_pycache || is_bytecode_name(name) {
-            let head =
-                (self.options.headers && file_type.is_file()).then(|| read_head(entry.path()));
             self.part.caches.push(CacheFile {
                 path: path_of(relative),
                 is_symlink: file_type.is_symlink(),
-                head,
+                head: None,
+                source_stat: None,
                 owner: None,
                 source_hash: None,
             });
         } else if name == b".gitignore" && file_type.is_file() {
             self.part.gitignores.push(path_of(relative));
         } else if file_type.is_file() && (name.ends_with(b".py") || name.ends_with(b".pyw")) {
-            let stat = if self.options.headers {
-                entry.metadata().ok().map(|m| {
-                    use std::os::unix::fs::MetadataExt;
-                    SourceStat {
-                        mtime: m.mtime(),
-                        size: m.size(),
-                    }
-                })
-            } else {
-                None
-            };
-            self.part.sources.push((relative.to_vec(), stat));
+            self.part.sources.push(relative.to_vec());
             if self
                 .part
                 .source_dirs
@@ -366,6 +457,42 @@ impl ParallelVisitor for Collector {
     }
 }
 
+/// What `read_headers` learns of one cache: its index, header bytes, source stat.
+type HeaderRead = (usize, Result<Vec<u8>, String>, Option<SourceStat>);
+
+fn open_dir(root: &Path, relative: &[u8]) -> io::Result<OwnedFd> {
+    let mut path = root.as_os_str().as_bytes().to_vec();
+    if !relative.is_empty() {
+        path.push(b'/');
+        path.extend_from_slice(relative);
+    }
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    rustix::fs::open(path.as_slice(), flags, Mode::empty()).map_err(io::Error::from)
+}
+
+/// The first 16 bytes of a file in `dir` (every `.pyc` header generation fits);
+/// never through a symlink.
+fn read_head_at(dir: &OwnedFd, name: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let fd = rustix::fs::openat(dir, name, flags, Mode::empty())
+        .map_err(|e| io::Error::from(e).to_string())?;
+    let mut head = Vec::with_capacity(pyc::MAX_HEADER_LEN);
+    std::fs::File::from(fd)
+        .take(pyc::MAX_HEADER_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| e.to_string())?;
+    Ok(head)
+}
+
+fn stat_at(dir: &OwnedFd, name: &[u8]) -> Option<SourceStat> {
+    let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    Some(SourceStat {
+        mtime: stat.st_mtime as i64,
+        size: stat.st_size as u64,
+    })
+}
+
 fn path_of(bytes: &[u8]) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(bytes))
 }
@@ -377,17 +504,6 @@ pub fn is_bytecode_name(name: &[u8]) -> bool {
         name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
     lower_ends(b".pyc") || lower_ends(b".pyo") || name.ends_with(b"$py.class")
-}
-
-/// The first 16 bytes: every `.pyc` header generation fits.
-fn read_head(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut head = Vec::with_capacity(16);
-    file.take(16)
-        .read_to_end(&mut head)
-        .map_err(|e| e.to_string())?;
-    Ok(head)
 }
 
 #[cfg(test)]

@@ -187,7 +187,7 @@ pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         let message = match header.validation {
             Validation::Timestamp { mtime, size } => {
-                let Some(Some(stat)) = tree.sources.get(owner.as_os_str().as_bytes()) else {
+                let Some(stat) = r.file.source_stat else {
                     continue;
                 };
                 if header.is_stale_timestamp(stat.mtime, stat.size) != Some(true) {

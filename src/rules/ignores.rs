@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{display_path, Diagnostic, IgnoreLocation};
 use crate::registry::Rule;
-use crate::repo::ignores::{Decider, IgnoreRules, Verdict};
+use crate::repo::ignores::{Checker, Decider, IgnoreRules, Verdict};
 use crate::repo::tracked::Tracked;
 use crate::rules::Context;
 use crate::settings::{Settings, DEFAULT_IGNORE_ENTRIES};
@@ -70,12 +70,13 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
         // The root is covered: find folders where it does not reach, grouped by cause.
         let mut causes: BTreeMap<Option<Decider>, Vec<&Path>> = BTreeMap::new();
+        let mut checker = Checker::new(&ignores.committed);
         for dir in tree
             .source_dirs
             .iter()
             .filter(|d| !d.as_os_str().is_empty())
         {
-            match ignores.committed.check(&dir.join(&name), false) {
+            match checker.check(&dir.join(&name), false) {
                 Verdict::Ignored(_) => {}
                 Verdict::Negated(d) => causes.entry(Some(d)).or_default().push(dir),
                 Verdict::Unmatched => causes.entry(None).or_default().push(dir),

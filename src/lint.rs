@@ -51,6 +51,34 @@ impl Scope {
 
 /// Run the enabled rules. `all_sets` computes every file set even when no enabled
 /// rule reads it (the fixer needs the ignore rules to keep untracked files ignored).
+/// Run the checks on two threads (they are independent and read-only), then
+/// apply each rule's configured severity.
+fn run_rules(ctx: &Context<'_>, rules: &[(Rule, crate::diagnostic::Severity)]) -> Vec<Diagnostic> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut found = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((rule, severity)) = rules.get(i) else {
+                break;
+            };
+            let Some(check) = rule.check() else { continue };
+            let start = found.len();
+            check(ctx, &mut found);
+            for diagnostic in &mut found[start..] {
+                diagnostic.severity = *severity;
+            }
+        }
+        found
+    };
+    std::thread::scope(|s| {
+        let other = s.spawn(work);
+        let mut found = work();
+        found.extend(other.join().expect("a rule panicked"));
+        found
+    })
+}
+
 pub fn lint(
     root: &Root,
     settings: &Settings,
@@ -132,21 +160,15 @@ pub fn lint(
         worktree: worktree.as_ref(),
         ignores: ignores.as_ref(),
     };
-    let mut diagnostics = Vec::new();
-    for (rule, severity) in &settings.rules {
-        let Some(check) = rule.check() else {
+    for (rule, _) in &settings.rules {
+        if rule.check().is_none() {
             notes.push(format!(
                 "{rule} ({}) is not implemented yet; skipped",
                 rule.name()
             ));
-            continue;
-        };
-        let start = diagnostics.len();
-        check(&ctx, &mut diagnostics);
-        for diagnostic in &mut diagnostics[start..] {
-            diagnostic.severity = *severity;
         }
     }
+    let mut diagnostics = run_rules(&ctx, &settings.rules);
     diagnostics.retain(|d| scope.contains(d) && !settings.exclude.excludes(&d.path));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());

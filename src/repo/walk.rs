@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -17,6 +18,39 @@ use crate::settings::Exclude;
 
 /// Folder names that are never descended into (SPEC §2), besides virtualenvs.
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "site-packages", "dist-packages"];
+
+/// rustc's Fx hash: the keys are our own relative paths, so a fast non-keyed
+/// hash is safe, and it is several times cheaper than SipHash on short keys.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 /// What to collect beyond names: file contents are read only when a rule needs them.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,7 +87,7 @@ pub struct Worktree {
     pub caches: Vec<CacheFile>,
     /// Python sources (`*.py`, `*.pyw`).
     /// Keyed by the relative path's bytes: hashing bytes is cheaper than a `Path`.
-    pub sources: HashSet<Vec<u8>>,
+    pub sources: HashSet<Vec<u8>, BuildHasherDefault<FxHasher>>,
     /// Folders named `__pycache__`, with the number of entries inside.
     pub pycache_dirs: Vec<(PathBuf, usize)>,
     /// Entries named `__pycache__` that are not folders.
@@ -160,26 +194,24 @@ impl Worktree {
         let caches = &self.caches;
         let read_some = |indices: &[usize]| -> Vec<HeaderRead> {
             let mut out = Vec::with_capacity(indices.len());
-            let mut dirs: Option<(Vec<u8>, io::Result<OwnedFd>, io::Result<OwnedFd>)> = None;
+            // The source folder, opened once; caches are read as `__pycache__/<name>` in it.
+            let mut dir: Option<(Vec<u8>, io::Result<OwnedFd>)> = None;
+            let mut name_buf = Vec::new();
             for &i in indices {
                 let cache = caches[i].path.as_os_str().as_bytes();
                 let (pycache, name) = split_last(cache);
                 let source_dir = split_last(pycache).0;
-                if dirs
-                    .as_ref()
-                    .is_none_or(|(d, _, _)| d.as_slice() != pycache)
-                {
-                    dirs = Some((
-                        pycache.to_vec(),
-                        open_dir(root, pycache),
-                        open_dir(root, source_dir),
-                    ));
+                if dir.as_ref().is_none_or(|(d, _)| d.as_slice() != source_dir) {
+                    dir = Some((source_dir.to_vec(), open_dir(root, source_dir)));
                 }
-                let Some((_, cache_dir, source_dir_fd)) = &dirs else {
+                let Some((_, source_dir_fd)) = &dir else {
                     continue;
                 };
-                let head = match cache_dir {
-                    Ok(fd) => read_head_at(fd, name),
+                name_buf.clear();
+                name_buf.extend_from_slice(b"__pycache__/");
+                name_buf.extend_from_slice(name);
+                let head = match source_dir_fd {
+                    Ok(fd) => read_head_at(fd, &name_buf),
                     Err(err) => Err(err.to_string()),
                 };
                 let owner = caches[i]
@@ -244,6 +276,8 @@ impl Worktree {
         let mut pycache_dirs = Vec::new();
         let mut entries: HashMap<PathBuf, usize> = HashMap::new();
         let mut source_dirs: Vec<PathBuf> = Vec::new();
+        tree.sources
+            .reserve(parts.iter().map(|p| p.sources.len()).sum());
         for part in parts {
             tree.caches.extend(part.caches);
             tree.sources.extend(part.sources);
@@ -257,8 +291,8 @@ impl Worktree {
             tree.errors.extend(part.errors);
         }
         // Sorted by bytes: a folder comes before everything inside it.
-        source_dirs.sort_unstable_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
-        source_dirs.dedup();
+        source_dirs.sort_unstable_by(|a, b| bytes_of(a).cmp(bytes_of(b)));
+        source_dirs.dedup_by(|a, b| bytes_of(a) == bytes_of(b));
         tree.source_dirs = source_dirs;
         tree.pycache_dirs = pycache_dirs
             .into_iter()
@@ -267,8 +301,10 @@ impl Worktree {
                 (dir, count)
             })
             .collect();
-        tree.pycache_dirs.sort();
-        tree.pycache_files.sort();
+        tree.pycache_dirs
+            .sort_unstable_by(|a, b| bytes_of(&a.0).cmp(bytes_of(&b.0)));
+        tree.pycache_files
+            .sort_unstable_by(|a, b| bytes_of(a).cmp(bytes_of(b)));
         tree.gitignores.sort();
         tree.errors.sort();
         tree
@@ -473,16 +509,21 @@ fn open_dir(root: &Path, relative: &[u8]) -> io::Result<OwnedFd> {
 /// The first 16 bytes of a file in `dir` (every `.pyc` header generation fits);
 /// never through a symlink.
 fn read_head_at(dir: &OwnedFd, name: &[u8]) -> Result<Vec<u8>, String> {
-    use std::io::Read;
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-    let fd = rustix::fs::openat(dir, name, flags, Mode::empty())
-        .map_err(|e| io::Error::from(e).to_string())?;
-    let mut head = Vec::with_capacity(pyc::MAX_HEADER_LEN);
-    std::fs::File::from(fd)
-        .take(pyc::MAX_HEADER_LEN as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| e.to_string())?;
-    Ok(head)
+    let error = |e: rustix::io::Errno| io::Error::from(e).to_string();
+    let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(error)?;
+    let mut head = [0u8; pyc::MAX_HEADER_LEN];
+    let mut len = 0;
+    // A regular file returns everything up to EOF in one read; loop for the odd short read.
+    while len < head.len() {
+        match rustix::io::read(&fd, &mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(error(e)),
+        }
+    }
+    Ok(head[..len].to_vec())
 }
 
 fn stat_at(dir: &OwnedFd, name: &[u8]) -> Option<SourceStat> {
@@ -491,6 +532,10 @@ fn stat_at(dir: &OwnedFd, name: &[u8]) -> Option<SourceStat> {
         mtime: stat.st_mtime as i64,
         size: stat.st_size as u64,
     })
+}
+
+fn bytes_of(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
 }
 
 fn path_of(bytes: &[u8]) -> PathBuf {

@@ -10,7 +10,7 @@ use crate::registry::{FileSet, Rule};
 use crate::repo::ignores::IgnoreSet;
 use crate::repo::tracked::Tracked;
 use crate::repo::walk::{WalkOptions, Worktree};
-use crate::repo::Root;
+use crate::repo::{git, Root};
 use crate::rules::Context;
 use crate::settings::Settings;
 
@@ -120,11 +120,21 @@ pub fn lint(
 
     // The index read and the walk are independent: run them side by side.
     let exclude = Arc::clone(&settings.exclude);
-    let (tracked, worktree) = std::thread::scope(|s| {
-        let tracked = want_tracked.then(|| s.spawn(|| Tracked::read(&root.path)));
+    let (tracked, worktree, global_excludes) = std::thread::scope(|s| {
+        // The git processes run while this thread walks.
+        let tracked = want_tracked.then(|| {
+            s.spawn(|| {
+                let excludes = (want_ignores && root.is_git)
+                    .then(|| git::global_excludes_file(&root.path))
+                    .flatten();
+                (Tracked::read(&root.path), excludes)
+            })
+        });
         let worktree = want_worktree.then(|| Worktree::walk(&root.path, exclude, options));
-        let tracked = tracked.map(|handle| handle.join().expect("index reader panicked"));
-        (tracked.transpose(), worktree)
+        match tracked.map(|handle| handle.join().expect("index reader panicked")) {
+            Some((tracked, excludes)) => (Some(tracked).transpose(), worktree, excludes),
+            None => (Ok(None), worktree, None),
+        }
     });
     let tracked = tracked?;
 
@@ -146,7 +156,7 @@ pub fn lint(
         );
     }
     let ignores = match (&worktree, want_ignores) {
-        (Some(tree), true) => Some(IgnoreSet::load(root, &tree.gitignores)),
+        (Some(tree), true) => Some(IgnoreSet::load(root, &tree.gitignores, global_excludes)),
         _ => None,
     };
     if let Some(ignores) = &ignores {

@@ -14,7 +14,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 
 use crate::repo::walk::split_last;
-use crate::repo::{git, Root};
+use crate::repo::Root;
 
 /// The ignore-rules file set: what the team shares (`.gitignore` files) and what
 /// protects only this clone (`.git/info/exclude`, `core.excludesFile`).
@@ -27,15 +27,18 @@ pub struct IgnoreSet {
 }
 
 impl IgnoreSet {
-    pub fn load(root: &Root, gitignores: &[PathBuf]) -> IgnoreSet {
+    /// `global_excludes` is `git::global_excludes_file`, looked up by the caller
+    /// (it runs git, so the engine does it while the walk runs).
+    pub fn load(
+        root: &Root,
+        gitignores: &[PathBuf],
+        global_excludes: Option<PathBuf>,
+    ) -> IgnoreSet {
         let (committed, errors) = IgnoreRules::load(&root.path, gitignores);
         let mut local = IgnoreRules::default();
         if root.is_git {
             let info = root.git.as_ref().map(|g| g.common_dir.join("info/exclude"));
-            for file in info
-                .into_iter()
-                .chain(git::global_excludes_file(&root.path))
-            {
+            for file in info.into_iter().chain(global_excludes) {
                 if let Ok(bytes) = std::fs::read(&file) {
                     local.push(PathBuf::new(), file, &bytes);
                 }

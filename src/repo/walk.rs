@@ -52,6 +52,9 @@ impl FxHasher {
     }
 }
 
+/// Relative paths of sources, Fx-hashed.
+pub type SourceSet = HashSet<Vec<u8>, BuildHasherDefault<FxHasher>>;
+
 /// What to collect beyond names: file contents are read only when a rule needs them.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkOptions {
@@ -87,7 +90,8 @@ pub struct Worktree {
     pub caches: Vec<CacheFile>,
     /// Python sources (`*.py`, `*.pyw`).
     /// Keyed by the relative path's bytes: hashing bytes is cheaper than a `Path`.
-    pub sources: HashSet<Vec<u8>, BuildHasherDefault<FxHasher>>,
+    /// One set per walker thread, built while walking; a lookup asks each (no merge).
+    pub sources: Vec<SourceSet>,
     /// Folders named `__pycache__`, with the number of entries inside.
     pub pycache_dirs: Vec<(PathBuf, usize)>,
     /// Entries named `__pycache__` that are not folders.
@@ -103,7 +107,11 @@ pub struct Worktree {
 
 impl Worktree {
     pub fn has_source(&self, path: &Path) -> bool {
-        self.sources.contains(path.as_os_str().as_bytes())
+        self.contains_source(path.as_os_str().as_bytes())
+    }
+
+    fn contains_source(&self, path: &[u8]) -> bool {
+        self.sources.iter().any(|set| set.contains(path))
     }
 
     /// Walk `root` in parallel, pruning skipped folders before descending.
@@ -139,6 +147,7 @@ impl Worktree {
     /// Look up each cache's owning source once, for every rule.
     fn resolve_owners(&mut self) {
         let sources = &self.sources;
+        let has = |path: &[u8]| sources.iter().any(|set| set.contains(path));
         let resolve = |caches: &mut [CacheFile]| {
             let mut candidate = Vec::new();
             for cache in caches {
@@ -156,7 +165,7 @@ impl Worktree {
                         candidate.push(b'/');
                     }
                     candidate.extend_from_slice(&source);
-                    if sources.contains(candidate.as_slice()) {
+                    if has(candidate.as_slice()) {
                         cache.owner = Some(path_of(&candidate));
                         break;
                     }
@@ -276,11 +285,9 @@ impl Worktree {
         let mut pycache_dirs = Vec::new();
         let mut entries: HashMap<PathBuf, usize> = HashMap::new();
         let mut source_dirs: Vec<PathBuf> = Vec::new();
-        tree.sources
-            .reserve(parts.iter().map(|p| p.sources.len()).sum());
         for part in parts {
             tree.caches.extend(part.caches);
-            tree.sources.extend(part.sources);
+            tree.sources.push(part.sources);
             pycache_dirs.extend(part.pycache_dirs);
             for (dir, count) in part.pycache_counts {
                 *entries.entry(dir).or_default() += count;
@@ -375,7 +382,7 @@ fn keep(entry: &DirEntry, root: &Path, exclude: &Exclude) -> bool {
 #[derive(Default)]
 struct Partial {
     caches: Vec<CacheFile>,
-    sources: Vec<Vec<u8>>,
+    sources: SourceSet,
     pycache_dirs: Vec<PathBuf>,
     /// Entries seen inside `__pycache__` folders, counted per run of one folder.
     pycache_counts: Vec<(PathBuf, usize)>,
@@ -478,7 +485,7 @@ impl ParallelVisitor for Collector {
         } else if name == b".gitignore" && file_type.is_file() {
             self.part.gitignores.push(path_of(relative));
         } else if file_type.is_file() && (name.ends_with(b".py") || name.ends_with(b".pyw")) {
-            self.part.sources.push(relative.to_vec());
+            self.part.sources.insert(relative.to_vec());
             if self
                 .part
                 .source_dirs

@@ -9,6 +9,7 @@ use globset::GlobSet;
 
 use crate::diagnostic::{display_path, Diagnostic};
 use crate::registry::Rule;
+use crate::repo::walk::split_last;
 use crate::rules::Context;
 
 /// PYH001: tracked `.pyc`/`.pyo`/`$py.class`, or anything under `__pycache__/`.
@@ -28,15 +29,17 @@ pub fn tracked_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// What kind of bytecode a tracked path is, for the message.
+/// What kind of bytecode a tracked path is, for the message. Byte tests only:
+/// this runs once per index entry.
 fn bytecode_kind(path: &Path) -> Option<&'static str> {
-    let name = path.file_name()?.as_bytes();
+    let (parent, name) = split_last(path.as_os_str().as_bytes());
+    if name.is_empty() {
+        return None;
+    }
     let ends = |suffix: &[u8]| {
         name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
-    let in_pycache = path
-        .parent()
-        .is_some_and(|p| p.components().any(|c| c.as_os_str() == "__pycache__"));
+    let in_pycache = parent.split(|b| *b == b'/').any(|c| c == b"__pycache__");
     let is_pyc = ends(b".pyc") || ends(b".pyo");
     if in_pycache {
         Some(if is_pyc {
@@ -57,11 +60,23 @@ fn bytecode_kind(path: &Path) -> Option<&'static str> {
 pub fn tracked_tool_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tracked) = ctx.tracked else { return };
     let caches = &ctx.settings.tool_caches;
+    // The index is sorted, so entries of one folder come together: match each
+    // folder's components once, not once per file.
+    let mut last: Option<(&[u8], Option<&Path>)> = None;
     for path in &tracked.entries {
         if tracked.virtualenv_of(path).is_some() {
             continue;
         }
-        let Some(folder) = path.parent().and_then(|p| tool_cache_folder(p, caches)) else {
+        let parent = split_last(path.as_os_str().as_bytes()).0;
+        let folder = match last {
+            Some((dir, folder)) if dir == parent => folder,
+            _ => {
+                let folder = tool_cache_folder(Path::new(OsStr::from_bytes(parent)), caches);
+                last = Some((parent, folder));
+                folder
+            }
+        };
+        let Some(folder) = folder else {
             continue;
         };
         out.push(Diagnostic::new(

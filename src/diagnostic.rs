@@ -31,6 +31,15 @@ pub enum Safety {
     Unsafe,
 }
 
+impl Safety {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Safety::Safe => "safe",
+            Safety::Unsafe => "unsafe",
+        }
+    }
+}
+
 /// The kind of change a fix makes; the fixer orders them untrack → ignore → delete → rmdir.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

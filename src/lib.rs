@@ -240,15 +240,8 @@ fn list_rules(format: RulesFormat) -> Result<Status, Error> {
             )?;
             for rule in Rule::ALL {
                 let meta = rule.meta();
-                let default = if meta.enabled {
-                    meta.severity.as_str()
-                } else {
-                    "off"
-                };
-                let safety = match meta.fix_safety {
-                    diagnostic::Safety::Safe => "safe",
-                    diagnostic::Safety::Unsafe => "unsafe",
-                };
+                let default = meta.default_level();
+                let safety = meta.fix_safety.as_str();
                 writeln!(
                     out,
                     "{:<7} {:<26} {:<8} {:<13} {} ({safety})",
@@ -273,10 +266,7 @@ fn list_rules(format: RulesFormat) -> Result<Status, Error> {
                         "severity": meta.severity.as_str(),
                         "enabled": meta.enabled,
                         "fix": meta.fix.as_str(),
-                        "fix_safety": match meta.fix_safety {
-                            diagnostic::Safety::Safe => "safe",
-                            diagnostic::Safety::Unsafe => "unsafe",
-                        },
+                        "fix_safety": meta.fix_safety.as_str(),
                         "implemented": rule.check().is_some(),
                     })
                 })
@@ -304,11 +294,7 @@ fn explain(code: &str) -> Result<Status, Error> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "# {} ({})\n", meta.name, meta.code)?;
     writeln!(out, "{}\n", meta.summary)?;
-    let default = if meta.enabled {
-        meta.severity.as_str()
-    } else {
-        "off"
-    };
+    let default = meta.default_level();
     writeln!(
         out,
         "Default: {default}. File set: {}.\n",

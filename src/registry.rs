@@ -49,6 +49,15 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// `error`, `warning`, or `off` for a rule that runs only when selected.
+    pub fn default_level(&self) -> &'static str {
+        if self.enabled {
+            self.severity.as_str()
+        } else {
+            "off"
+        }
+    }
+
     /// The body of a `## Heading` section of the explanation, trimmed.
     pub fn section(&self, heading: &str) -> Option<&str> {
         let marker = format!("## {heading}\n");
@@ -172,15 +181,8 @@ pub fn markdown_table() -> String {
     let mut examples = String::from("\n#### Examples\n");
     for rule in Rule::ALL {
         let meta = rule.meta();
-        let default = if meta.enabled {
-            meta.severity.as_str()
-        } else {
-            "off"
-        };
-        let safety = match meta.fix_safety {
-            Safety::Safe => "safe",
-            Safety::Unsafe => "unsafe",
-        };
+        let default = meta.default_level();
+        let safety = meta.fix_safety.as_str();
         let todo = if rule.check().is_none() {
             " (not implemented yet)"
         } else {

@@ -12,16 +12,7 @@ use std::process::Command;
 use common::{isolate, output_to_run, Repo, Run};
 
 fn pre_commit() -> PathBuf {
-    let venv = std::env::var_os("PYHYGIENE_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
-    let bin = venv.join("bin/pre-commit");
-    assert!(
-        bin.is_file(),
-        "pre-commit is not installed in {}: run the tests with scripts/test",
-        venv.display()
-    );
-    bin
+    common::test_venv().join("bin/pre-commit")
 }
 
 fn try_repo(repo: &Repo, hook: &str) -> Run {

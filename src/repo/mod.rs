@@ -1,6 +1,8 @@
 //! The repository: where its root is, and the file sets computed from it.
 
+pub mod fxhash;
 pub mod git;
+mod headers;
 pub mod ignores;
 pub mod tracked;
 pub mod walk;

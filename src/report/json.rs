@@ -80,10 +80,7 @@ fn convert(d: &Diagnostic) -> JsonDiagnostic<'_> {
         fix: d.fix.as_ref().map(|f| JsonFix {
             kind: f.kind.as_str(),
             ignore_entry: f.ignore_entry.as_deref(),
-            safety: match f.safety {
-                crate::diagnostic::Safety::Safe => "safe",
-                crate::diagnostic::Safety::Unsafe => "unsafe",
-            },
+            safety: f.safety.as_str(),
             description: f.kind.describe(),
         }),
         ignore_file: d.location.as_ref().map(|l| display_path(&l.file)),

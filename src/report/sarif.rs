@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::diagnostic::{Diagnostic, Safety, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::Rule;
 
 pub fn write(out: &mut dyn Write, root: &Path, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
@@ -64,7 +64,7 @@ fn rule_descriptor(rule: Rule) -> Value {
         "properties": {
             "fileSet": meta.file_set.as_str(),
             "fix": meta.fix.as_str(),
-            "fixSafety": match meta.fix_safety { Safety::Safe => "safe", Safety::Unsafe => "unsafe" },
+            "fixSafety": meta.fix_safety.as_str(),
         }
     })
 }
@@ -100,7 +100,7 @@ fn result(d: &Diagnostic) -> Value {
     if let Some(fix) = &d.fix {
         result["properties"] = json!({
             "fix": fix.kind.as_str(),
-            "fixSafety": match fix.safety { Safety::Safe => "safe", Safety::Unsafe => "unsafe" },
+            "fixSafety": fix.safety.as_str(),
         });
     }
     result

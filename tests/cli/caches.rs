@@ -3,21 +3,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::common::{pairs, Repo};
-
-fn python(repo: &Repo, code: &str) {
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(code)
-        .current_dir(&repo.root)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "python3 failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
+use crate::common::{pairs, python, Repo};
 
 /// Acceptance: pyhygiene and CPython's own `cache_from_source` agree on every
 /// bytecode file of a tree made by compileall and then mutated (tests/data/differential.py).

@@ -245,3 +245,31 @@ pub fn assert_snapshot(name: &str, actual: &str) {
         "snapshot {name} differs (PYHYGIENE_BLESS=1 rewrites it)"
     );
 }
+
+/// The virtualenv `scripts/test` fills with pre-commit and jsonschema.
+pub fn test_venv() -> PathBuf {
+    let venv = std::env::var_os("PYHYGIENE_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
+    assert!(
+        venv.join("bin/python").is_file(),
+        "no test venv at {}: run the tests with scripts/test",
+        venv.display()
+    );
+    venv
+}
+
+/// Run a snippet of the real python3 in the repository; panics when it fails.
+pub fn python(repo: &Repo, code: &str) {
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(code)
+        .current_dir(&repo.root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "python3 failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

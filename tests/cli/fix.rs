@@ -3,17 +3,7 @@
 
 use std::process::Command;
 
-use crate::common::{changed, snapshot, Repo};
-
-fn compile(repo: &Repo, code: &str) {
-    let status = Command::new("python3")
-        .arg("-c")
-        .arg(code)
-        .current_dir(&repo.root)
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
+use crate::common::{changed, python, snapshot, Repo};
 
 /// A repository with every rule family violated.
 fn messy_repo() -> Repo {
@@ -27,7 +17,7 @@ fn messy_repo() -> Repo {
         .write(".pytest_cache/v/cache/lastfailed", "{}")
         .write("venv/pyvenv.cfg", "home = /usr/bin\n")
         .write("venv/bin/activate", "# activate\n");
-    compile(&repo, "import compileall; compileall.compile_dir('pkg', quiet=2); compileall.compile_dir('legacy', quiet=2, legacy=True)");
+    python(&repo, "import compileall; compileall.compile_dir('pkg', quiet=2); compileall.compile_dir('legacy', quiet=2, legacy=True)");
     repo.remove("pkg/gone.py").remove("legacy/alone.py");
     repo.mkdir_all("empty/__pycache__");
     repo.add(&[
@@ -279,7 +269,7 @@ fn sources_and_virtualenvs_are_never_touched() {
     repo.with_gitignore()
         .write("pkg/a.py", "")
         .write("pkg/b.py", "");
-    compile(
+    python(
         &repo,
         "import compileall; compileall.compile_dir('pkg', quiet=2)",
     );

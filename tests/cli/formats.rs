@@ -9,16 +9,7 @@ use std::process::Command;
 use crate::common::Repo;
 
 fn test_venv_python() -> PathBuf {
-    let venv = std::env::var_os("PYHYGIENE_TEST_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
-    let python = venv.join("bin/python");
-    assert!(
-        python.is_file(),
-        "no test venv at {}: run the tests with scripts/test",
-        venv.display()
-    );
-    python
+    crate::common::test_venv().join("bin/python")
 }
 
 /// One finding from every rule family, with names that need URI encoding.

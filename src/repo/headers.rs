@@ -1,0 +1,155 @@
+//! Reading what PYH205 needs beyond names: the first bytes of each live cache and
+//! its source's stat, folder by folder with `openat`/`statat`, and the hash of
+//! sources whose cache is a checked-hash pyc. Only runs when a rule needs it.
+
+use std::io;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use rustix::fs::{AtFlags, Mode, OFlags};
+
+use crate::pyc;
+use crate::repo::walk::{split_last, SourceStat, Worktree};
+
+impl Worktree {
+    /// Read the header of every live cache in `__pycache__` and stat its source,
+    /// folder by folder with `openat`/`statat` (one path lookup per folder, not per
+    /// file), on two threads. Orphans and legacy files are not read: no rule needs them.
+    pub(crate) fn read_headers(&mut self, root: &Path) {
+        let mut wanted: Vec<usize> = (0..self.caches.len())
+            .filter(|&i| {
+                let c = &self.caches[i];
+                c.owner.is_some()
+                    && !c.is_symlink
+                    && split_last(split_last(c.path.as_os_str().as_bytes()).0).1 == b"__pycache__"
+            })
+            .collect();
+        wanted.sort_unstable_by(|&a, &b| {
+            self.caches[a]
+                .path
+                .as_os_str()
+                .as_bytes()
+                .cmp(self.caches[b].path.as_os_str().as_bytes())
+        });
+        let caches = &self.caches;
+        let read_some = |indices: &[usize]| -> Vec<HeaderRead> {
+            let mut out = Vec::with_capacity(indices.len());
+            // The source folder, opened once; caches are read as `__pycache__/<name>` in it.
+            let mut dir: Option<(Vec<u8>, io::Result<OwnedFd>)> = None;
+            let mut name_buf = Vec::new();
+            for &i in indices {
+                let cache = caches[i].path.as_os_str().as_bytes();
+                let (pycache, name) = split_last(cache);
+                let source_dir = split_last(pycache).0;
+                if dir.as_ref().is_none_or(|(d, _)| d.as_slice() != source_dir) {
+                    dir = Some((source_dir.to_vec(), open_dir(root, source_dir)));
+                }
+                let Some((_, source_dir_fd)) = &dir else {
+                    continue;
+                };
+                name_buf.clear();
+                name_buf.extend_from_slice(b"__pycache__/");
+                name_buf.extend_from_slice(name);
+                let head = match source_dir_fd {
+                    Ok(fd) => read_head_at(fd, &name_buf),
+                    Err(err) => Err(err.to_string()),
+                };
+                let owner = caches[i]
+                    .owner
+                    .as_ref()
+                    .map(|o| split_last(o.as_os_str().as_bytes()).1);
+                let stat = match (source_dir_fd, owner) {
+                    (Ok(fd), Some(owner)) => stat_at(fd, owner),
+                    _ => None,
+                };
+                out.push((i, head, stat));
+            }
+            out
+        };
+        // Split at a folder boundary near the middle, so each folder is opened once.
+        let mut middle = wanted.len() / 2;
+        while middle > 0 && middle < wanted.len() && {
+            let parent = |i: usize| split_last(caches[wanted[i]].path.as_os_str().as_bytes()).0;
+            parent(middle) == parent(middle - 1)
+        } {
+            middle += 1;
+        }
+        let (first, second) = wanted.split_at(middle.min(wanted.len()));
+        let results = std::thread::scope(|s| {
+            let other = s.spawn(|| read_some(first));
+            let mut mine = read_some(second);
+            mine.extend(other.join().unwrap_or_default());
+            mine
+        });
+        for (i, head, stat) in results {
+            self.caches[i].head = Some(head);
+            self.caches[i].source_stat = stat;
+        }
+    }
+
+    /// Checked-hash pycs are fresh iff their source hashes to the stored value: read
+    /// those sources (only those) and hash them as CPython does.
+    pub(crate) fn hash_checked_sources(&mut self, root: &Path) {
+        for i in 0..self.caches.len() {
+            let file = &self.caches[i];
+            let Some(Ok(head)) = &file.head else { continue };
+            let Ok(header) = pyc::parse_header(head) else {
+                continue;
+            };
+            if !matches!(
+                header.validation,
+                pyc::Validation::Hash { checked: true, .. }
+            ) {
+                continue;
+            }
+            let Some(owner) = &file.owner else {
+                continue;
+            };
+            if let Ok(source) = std::fs::read(root.join(owner)) {
+                self.caches[i].source_hash = Some(pyc::source_hash(header.magic, &source));
+            }
+        }
+    }
+}
+
+/// What `read_headers` learns of one cache: its index, header bytes, source stat.
+type HeaderRead = (usize, Result<Vec<u8>, String>, Option<SourceStat>);
+
+fn open_dir(root: &Path, relative: &[u8]) -> io::Result<OwnedFd> {
+    let mut path = root.as_os_str().as_bytes().to_vec();
+    if !relative.is_empty() {
+        path.push(b'/');
+        path.extend_from_slice(relative);
+    }
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    rustix::fs::open(path.as_slice(), flags, Mode::empty()).map_err(io::Error::from)
+}
+
+/// The first 16 bytes of a file in `dir` (every `.pyc` header generation fits);
+/// never through a symlink.
+fn read_head_at(dir: &OwnedFd, name: &[u8]) -> Result<Vec<u8>, String> {
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let error = |e: rustix::io::Errno| io::Error::from(e).to_string();
+    let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(error)?;
+    let mut head = [0u8; pyc::MAX_HEADER_LEN];
+    let mut len = 0;
+    // A regular file returns everything up to EOF in one read; loop for the odd short read.
+    while len < head.len() {
+        match rustix::io::read(&fd, &mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(error(e)),
+        }
+    }
+    Ok(head[..len].to_vec())
+}
+
+fn stat_at(dir: &OwnedFd, name: &[u8]) -> Option<SourceStat> {
+    let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    Some(SourceStat {
+        mtime: stat.st_mtime as i64,
+        size: stat.st_size as u64,
+    })
+}

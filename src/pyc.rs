@@ -90,7 +90,29 @@ pub fn classify_bytes(file_name: &[u8], in_pycache: bool) -> Option<CacheName<'_
     parse(file_name, in_pycache)
 }
 
+/// The variant of a [`CacheName`] without its borrowed parts, to keep with a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CacheKind {
+    Pep3147,
+    Pytest,
+    Leftover,
+    UnknownInPycache,
+    Legacy,
+    Jython,
+}
+
 impl<'a, S: ?Sized> CacheName<'a, S> {
+    pub fn kind(&self) -> CacheKind {
+        match self {
+            CacheName::Pep3147 { .. } => CacheKind::Pep3147,
+            CacheName::Pytest { .. } => CacheKind::Pytest,
+            CacheName::Leftover { .. } => CacheKind::Leftover,
+            CacheName::UnknownInPycache => CacheKind::UnknownInPycache,
+            CacheName::Legacy { .. } => CacheKind::Legacy,
+            CacheName::Jython { .. } => CacheKind::Jython,
+        }
+    }
+
     /// The interpreter cache tag (`cpython-311`, `pypy39`) for `__pycache__` caches.
     pub fn tag(&self) -> Option<&'a S> {
         match *self {

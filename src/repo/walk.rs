@@ -42,6 +42,8 @@ pub struct CacheFile {
     pub head: Option<Result<Vec<u8>, String>>,
     /// The existing source that owns it (CPython's naming), resolved after the walk.
     pub owner: Option<PathBuf>,
+    /// What its name says (`None`: not bytecode by name), parsed once after the walk.
+    pub kind: Option<pyc::CacheKind>,
     /// Its owner's mtime and size, read with the header.
     pub source_stat: Option<SourceStat>,
     /// For a checked-hash pyc whose source exists: the source's hash as CPython
@@ -121,6 +123,7 @@ impl Worktree {
                 let Some(parsed) = pyc::classify_bytes(name, in_pycache) else {
                     continue;
                 };
+                cache.kind = Some(parsed.kind());
                 let dir = if in_pycache { grandparent } else { parent };
                 for source in parsed.source_candidates() {
                     candidate.clear();
@@ -345,6 +348,7 @@ impl ParallelVisitor for Collector {
                 head: None,
                 source_stat: None,
                 owner: None,
+                kind: None,
                 source_hash: None,
             });
         } else if name == b".gitignore" && file_type.is_file() {

@@ -6,7 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 use crate::diagnostic::{display_path, Diagnostic};
-use crate::pyc::{self, CacheName, Validation};
+use crate::pyc::{self, CacheKind, CacheName, Validation};
 use crate::registry::Rule;
 use crate::repo::walk::{parse_cache_path, split_last, CacheFile, Worktree};
 use crate::rules::Context;
@@ -37,9 +37,16 @@ impl Resolved<'_> {
     }
 }
 
-/// Every cache file of the worktree whose name parses.
-fn resolve_all(tree: &Worktree) -> impl Iterator<Item = Resolved<'_>> {
-    tree.caches.iter().filter_map(|file| {
+/// The cache files whose name is one of `kinds`, with their names parsed (the
+/// kind was parsed once with the file set, so most files are skipped cheaply).
+fn resolve_all<'a>(
+    tree: &'a Worktree,
+    kinds: &'a [CacheKind],
+) -> impl Iterator<Item = Resolved<'a>> {
+    tree.caches.iter().filter_map(move |file| {
+        if !file.kind.is_some_and(|k| kinds.contains(&k)) {
+            return None;
+        }
         let (parent, name) = split_last(file.path.as_os_str().as_bytes());
         let in_pycache = split_last(parent).1 == b"__pycache__";
         Some(Resolved {
@@ -73,7 +80,15 @@ fn deletion(rule: Rule, file: &CacheFile, message: String) -> Diagnostic {
 /// PYH201: caches in `__pycache__` whose source is gone, and interrupted-write leftovers.
 pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
-    for r in resolve_all(tree) {
+    for r in resolve_all(
+        tree,
+        &[
+            CacheKind::Pep3147,
+            CacheKind::Pytest,
+            CacheKind::Leftover,
+            CacheKind::UnknownInPycache,
+        ],
+    ) {
         let message = match r.name {
             CacheName::Pep3147 { .. } | CacheName::Pytest { .. } if r.owner.is_none() => {
                 if r.candidates().is_empty() {
@@ -98,7 +113,7 @@ pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// PYH202: legacy `<m>.pyc`/`.pyo` (or Jython `$py.class`) with no `<m>.py` beside it.
 pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
-    for r in resolve_all(tree) {
+    for r in resolve_all(tree, &[CacheKind::Legacy, CacheKind::Jython]) {
         let message = match r.name {
             CacheName::Legacy { stem, .. } if r.owner.is_none() => format!(
                 "module `{}` is importable without its source `{}`",
@@ -118,7 +133,7 @@ pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// PYH203: legacy bytecode beside its existing source.
 pub fn legacy_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
-    for r in resolve_all(tree) {
+    for r in resolve_all(tree, &[CacheKind::Legacy, CacheKind::Jython]) {
         if matches!(r.name, CacheName::Legacy { .. } | CacheName::Jython { .. }) {
             if let Some(owner) = r.owner {
                 let message = format!("legacy bytecode beside `{}`", display_path(owner));
@@ -151,7 +166,7 @@ pub fn empty_pycache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// that are not bytecode at all.
 pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
-    for r in resolve_all(tree) {
+    for r in resolve_all(tree, &[CacheKind::Pep3147, CacheKind::Pytest]) {
         let tag = match r.name {
             CacheName::Pep3147 { tag, .. } | CacheName::Pytest { tag, .. } => tag,
             _ => continue,
@@ -227,7 +242,7 @@ pub fn foreign_interpreter_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if tags.is_empty() {
         return; // the engine notes that python-tags is required
     }
-    for r in resolve_all(tree) {
+    for r in resolve_all(tree, &[CacheKind::Pep3147, CacheKind::Pytest]) {
         let Some(tag) = r.name.tag() else { continue };
         if r.owner.is_none() {
             continue; // orphans are PYH201's

@@ -41,6 +41,13 @@ pub enum Error {
     #[diagnostic(code(pyhygiene::path))]
     BadRoot { path: PathBuf },
 
+    #[error("refusing to work in {}: {reason}", path.display())]
+    #[diagnostic(
+        code(pyhygiene::root),
+        help("pyhygiene never looks into `.git`, virtual environments, site-packages or node_modules")
+    )]
+    SkippedRoot { path: PathBuf, reason: String },
+
     #[error("git {args} failed: {message}")]
     #[diagnostic(code(pyhygiene::git))]
     Git { args: String, message: String },

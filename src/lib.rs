@@ -88,19 +88,22 @@ struct Session {
 
 impl Session {
     fn open(paths: &[std::path::PathBuf], common: &CommonArgs) -> Result<Session, Error> {
-        let root = Root::discover(common.root.as_deref())?;
+        let (root, root_scope) = Root::discover(common.root.as_deref())?;
         let config = if common.no_config {
             None
         } else {
             config::load(&root.path, common.config.as_deref())?
         };
         let settings = Settings::resolve(config.as_ref(), common)?;
-        let scope = Scope {
-            paths: paths
-                .iter()
-                .map(|p| root.relativize(p))
-                .collect::<Result<_, _>>()?,
-        };
+        let mut paths: Vec<std::path::PathBuf> = paths
+            .iter()
+            .map(|p| root.relativize(p))
+            .collect::<Result<_, _>>()?;
+        // `--root SUBDIR` inside a work tree: the work tree is the root, SUBDIR the scope.
+        if paths.is_empty() {
+            paths.extend(root_scope);
+        }
+        let scope = Scope { paths };
         Ok(Session {
             root,
             settings,

@@ -61,6 +61,8 @@ impl Plan {
             }
         }
         for list in [&mut plan.untrack, &mut plan.untrack_dirs, &mut plan.delete] {
+            // An empty path would name the whole repository.
+            list.retain(|p| !p.as_os_str().is_empty());
             list.sort();
             list.dedup();
         }
@@ -93,18 +95,33 @@ impl Plan {
             if rules.check(&path, is_dir).is_ignored() {
                 continue;
             }
-            let entry = if is_dir {
-                format!("/{}/", escape_pattern(&path))
+            let literal =
+                || escape_pattern(&path).map(|p| format!("/{p}{}", if is_dir { "/" } else { "" }));
+            let candidates: Vec<String> = if is_dir {
+                literal().into_iter().collect()
             } else {
                 template
                     .iter()
-                    .find(|e| entry_ignores(e, &path))
+                    .filter(|e| entry_ignores(e, &path))
                     .cloned()
-                    .or_else(|| tool_cache_entry(&path, settings))
-                    .unwrap_or_else(|| format!("/{}", escape_pattern(&path)))
+                    .chain(tool_cache_entry(&path, settings))
+                    .chain(literal())
+                    .collect()
             };
-            if !self.ignore_entries.contains(&entry) {
-                self.ignore_entries.push(entry);
+            // Only an entry that really makes the path ignored (a nested negation can
+            // override anything the root file says): otherwise every run would append it.
+            let helps = |entry: &String| {
+                let mut with = self.ignore_entries.clone();
+                with.push(entry.clone());
+                committed
+                    .with_root_lines(root_file, &with)
+                    .check(&path, is_dir)
+                    .is_ignored()
+            };
+            if let Some(entry) = candidates.into_iter().find(|e| helps(e)) {
+                if !self.ignore_entries.contains(&entry) {
+                    self.ignore_entries.push(entry);
+                }
             }
         }
     }
@@ -139,23 +156,26 @@ impl Plan {
 
 /// `<name>/` for the outermost tool cache folder of a path (`.pytest_cache/`, `*.egg-info/`).
 fn tool_cache_entry(path: &Path, settings: &Settings) -> Option<String> {
-    let parent = path.parent()?;
-    parent.components().find_map(|c| {
-        let name: &OsStr = c.as_os_str();
-        settings.tool_caches.is_match(name).then(|| {
-            if name.as_bytes().ends_with(b".egg-info") {
-                "*.egg-info/".to_owned()
-            } else {
-                format!("{}/", escape_pattern(Path::new(name)))
-            }
-        })
-    })
+    let name: &OsStr = path
+        .parent()?
+        .components()
+        .map(|c| c.as_os_str())
+        .find(|name| settings.tool_caches.is_match(name))?;
+    if name.as_bytes().ends_with(b".egg-info") {
+        Some("*.egg-info/".to_owned())
+    } else {
+        escape_pattern(Path::new(name)).map(|n| format!("{n}/"))
+    }
 }
 
 /// A path as a literal `.gitignore` pattern: glob characters and a leading `#`/`!`
-/// escaped, trailing spaces protected.
-pub fn escape_pattern(path: &Path) -> String {
-    let text = path.to_string_lossy();
+/// escaped, trailing spaces protected. `None` for names a `.gitignore` line cannot
+/// hold exactly (line breaks, bytes that are not UTF-8): no entry beats a wrong one.
+pub fn escape_pattern(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    if text.contains(['\n', '\r']) {
+        return None;
+    }
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.chars().enumerate() {
         if matches!(c, '*' | '?' | '[' | ']' | '\\') || (i == 0 && matches!(c, '#' | '!')) {
@@ -167,7 +187,7 @@ pub fn escape_pattern(path: &Path) -> String {
         out.pop();
         out.push_str("\\ ");
     }
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -176,11 +196,21 @@ mod tests {
 
     #[test]
     fn escaping() {
-        assert_eq!(escape_pattern(Path::new("env")), "env");
-        assert_eq!(escape_pattern(Path::new("#a/b[1]*")), "\\#a/b\\[1\\]\\*");
-        assert_eq!(escape_pattern(Path::new("x ")), "x\\ ");
+        assert_eq!(escape_pattern(Path::new("env")).unwrap(), "env");
+        assert_eq!(
+            escape_pattern(Path::new("#a/b[1]*")).unwrap(),
+            "\\#a/b\\[1\\]\\*"
+        );
+        assert_eq!(escape_pattern(Path::new("x ")).unwrap(), "x\\ ");
+        assert_eq!(escape_pattern(Path::new("ve\nnv")), None);
+        assert_eq!(escape_pattern(Path::new("a\r")), None);
+        use std::os::unix::ffi::OsStrExt;
+        assert_eq!(
+            escape_pattern(Path::new(OsStr::from_bytes(b"v\xe9nv"))),
+            None
+        );
         for name in ["#a/b[1]*", "x ", "!neg", "we?rd"] {
-            let pattern = format!("/{}", escape_pattern(Path::new(name)));
+            let pattern = format!("/{}", escape_pattern(Path::new(name)).unwrap());
             assert!(
                 entry_ignores(&pattern, Path::new(name)),
                 "{pattern} should ignore {name}"

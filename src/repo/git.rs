@@ -83,9 +83,13 @@ pub fn discover(dir: &Path) -> Result<Option<GitPaths>, Error> {
         }));
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    if stderr.contains("not a git repository")
-        || stderr.contains("this operation must be run in a work tree")
-    {
+    if stderr.contains("this operation must be run in a work tree") {
+        return Err(Error::SkippedRoot {
+            path: dir.to_owned(),
+            reason: "it is inside a `.git` folder".into(),
+        });
+    }
+    if stderr.contains("not a git repository") {
         return Ok(None);
     }
     Err(Error::Git {

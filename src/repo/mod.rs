@@ -23,9 +23,10 @@ pub struct Root {
 }
 
 impl Root {
-    /// `--root DIR` as given, or the git work tree around the current folder, or,
-    /// outside git, the current folder itself.
-    pub fn discover(explicit: Option<&Path>) -> Result<Root, Error> {
+    /// The git work tree around `--root DIR` or the current folder, or, outside
+    /// git, that folder itself. Also returns `--root DIR` relative to the root when
+    /// it is a folder inside the work tree: it limits the report like a PATH.
+    pub fn discover(explicit: Option<&Path>) -> Result<(Root, Option<PathBuf>), Error> {
         let start = match explicit {
             Some(dir) => dir
                 .canonicalize()
@@ -36,24 +37,55 @@ impl Root {
                 })?,
             None => std::env::current_dir()?,
         };
-        match git::discover(&start)? {
-            // With --root the folder itself is the root, even inside a larger work tree:
-            // git reports index paths relative to it.
-            Some(paths) => Ok(Root {
-                path: if explicit.is_some() {
-                    start
-                } else {
-                    paths.toplevel.clone()
+        let (root, scope) = match git::discover(&start)? {
+            Some(paths) => {
+                let scope = start
+                    .strip_prefix(&paths.toplevel)
+                    .ok()
+                    .filter(|rel| explicit.is_some() && !rel.as_os_str().is_empty())
+                    .map(Path::to_owned);
+                let root = Root {
+                    path: paths.toplevel.clone(),
+                    is_git: true,
+                    git: Some(paths),
+                };
+                (root, scope)
+            }
+            None => (
+                Root {
+                    path: start,
+                    is_git: false,
+                    git: None,
                 },
-                is_git: true,
-                git: Some(paths),
-            }),
-            None => Ok(Root {
-                path: start,
-                is_git: false,
-                git: None,
-            }),
+                None,
+            ),
+        };
+        root.refuse_skipped_folders()?;
+        Ok((root, scope))
+    }
+
+    /// SPEC §2 folders are never looked into, and that includes being the root.
+    fn refuse_skipped_folders(&self) -> Result<(), Error> {
+        const NEVER: &[&str] = &[".git", "site-packages", "dist-packages", "node_modules"];
+        for component in self.path.components() {
+            if NEVER.iter().any(|n| component.as_os_str() == *n) {
+                return Err(Error::SkippedRoot {
+                    path: self.path.clone(),
+                    reason: format!("it is inside `{}`", component.as_os_str().to_string_lossy()),
+                });
+            }
         }
+        if let Some(env) = self
+            .path
+            .ancestors()
+            .find(|a| a.join("pyvenv.cfg").is_file())
+        {
+            return Err(Error::SkippedRoot {
+                path: self.path.clone(),
+                reason: format!("it is inside the virtual environment {}", env.display()),
+            });
+        }
+        Ok(())
     }
 
     /// A user-given path (relative to the current folder) as a path relative to the root.

@@ -103,6 +103,9 @@ fn find_virtualenvs(entries: &[PathBuf]) -> Vec<Virtualenv> {
             .map(|p| p.to_path_buf()),
     );
 
+    // A `pyvenv.cfg` at the top makes the repository itself the environment:
+    // that is not a committed virtualenv to untrack.
+    roots.remove(Path::new(""));
     // Outermost only: an environment inside another is part of it.
     let outermost: Vec<PathBuf> = roots
         .iter()

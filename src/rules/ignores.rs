@@ -38,6 +38,17 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             })
         }));
 
+    let root_file = Path::new(".gitignore");
+    // Would appending `entry` to the root `.gitignore` make `probe` ignored?
+    let fixes = |entry: &Option<String>, probe: &Path| {
+        entry.as_ref().is_some_and(|e| {
+            ignores
+                .committed
+                .with_root_lines(root_file, std::slice::from_ref(e))
+                .check(probe, false)
+                .is_ignored()
+        })
+    };
     for template in probes {
         let name = PathBuf::from(template.replace("{tag}", tag));
         let entry = entries.iter().find(|e| entry_ignores(e, &name)).cloned();
@@ -58,12 +69,17 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     file.display()
                 ));
             }
-            message.push_str(&add);
+            let fixable = fixes(&entry, &name);
+            if fixable {
+                message.push_str(&add);
+            } else {
+                message.push_str("; no `ignore-entries` line would cover it");
+            }
             let mut d = Diagnostic::new(Rule::PYH101, ".gitignore", message);
             if let Verdict::Negated(decider) = verdict {
                 d = d.at(location(&decider));
             }
-            set_entry(&mut d, entry.clone());
+            set_entry(&mut d, entry.clone().filter(|_| fixable));
             out.push(d);
             continue;
         }
@@ -85,16 +101,11 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for (cause, dirs) in causes {
             let first = dirs[0];
             let mut message = format!("`{}` is not ignored", display_path(&first.join(&name)));
-            let fixable_by_root = match &cause {
-                Some(d) => {
-                    message.push_str(&format!(": un-ignored by {}", describe(d)));
-                    d.file == Path::new(".gitignore")
-                }
-                None => {
-                    message.push_str(": the root entries do not reach this folder");
-                    true
-                }
-            };
+            match &cause {
+                Some(d) => message.push_str(&format!(": un-ignored by {}", describe(d))),
+                None => message.push_str(": the root entries do not reach this folder"),
+            }
+            let fixable_by_root = fixes(&entry, &first.join(&name));
             if dirs.len() > 1 {
                 let more = dirs.len() - 1;
                 message.push_str(&format!(
@@ -104,10 +115,12 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             if fixable_by_root {
                 message.push_str(&add);
-            } else {
+            } else if cause.as_ref().is_some_and(|d| d.file != root_file) {
                 message.push_str(
                     "; edit that file, appending to the root .gitignore cannot override it",
                 );
+            } else {
+                message.push_str("; no `ignore-entries` line would cover it");
             }
             let mut d = Diagnostic::new(Rule::PYH101, first, message).dir();
             if let Some(decider) = &cause {

@@ -251,7 +251,8 @@ fn root_flag_and_subfolders() {
         ["check", "--select", "PYH0", "--output-format", "json"],
     );
     assert_eq!(run.findings(), pairs(&[("PYH001", "sub/deep/x.pyc")]));
-    // --root DIR makes DIR the root.
+    // --root DIR inside a work tree: the work tree is the root, DIR limits the report.
+    repo.write("other/y.pyc", "2").add(&["other/y.pyc"]);
     let run = repo.run([
         "check",
         "--select",
@@ -261,7 +262,7 @@ fn root_flag_and_subfolders() {
         "--root",
         "sub",
     ]);
-    assert_eq!(run.findings(), pairs(&[("PYH001", "deep/x.pyc")]));
+    assert_eq!(run.findings(), pairs(&[("PYH001", "sub/deep/x.pyc")]));
     let run = repo.run(["check", "--root", "missing-dir"]);
     assert_eq!(run.code, 2);
     assert!(

@@ -246,8 +246,8 @@ fn pyh101_nested_negations_and_anchors() {
             ("other", "`other/m.pyc` is not ignored: un-ignored by `.gitignore:3` (`!/other/*.pyc`) (add `*.py[cod]`)", "*.py[cod]"),
             (
                 "sub",
-                "`sub/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (and 1 more folder); edit that file, appending to the root .gitignore cannot override it",
-                "-"
+                "`sub/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (and 1 more folder) (add `__pycache__/`)",
+                "__pycache__/"
             ),
             (
                 "sub",

@@ -109,6 +109,9 @@ pub struct Diagnostic {
     pub message: String,
     pub fix: Option<Fix>,
     pub location: Option<IgnoreLocation>,
+    /// More folders this one finding stands for (PYH101 groups folders by cause);
+    /// PATHS in any of them keep it in the report.
+    pub related: Vec<PathBuf>,
 }
 
 impl Diagnostic {
@@ -128,6 +131,7 @@ impl Diagnostic {
                 ignore_entry: None,
             }),
             location: None,
+            related: Vec::new(),
         }
     }
 

@@ -117,7 +117,11 @@ fn check(args: &CheckArgs) -> Result<Status, Error> {
     let progress = spinner(&args.common, "checking");
     let outcome = lint::lint(&session.root, &session.settings, &session.scope, false)?;
     drop(progress);
-    report(&session, &outcome, &args.common)?;
+    match report(&session, &outcome, &args.common) {
+        // `pyhygiene check | head`: the reader left, the verdict still stands.
+        Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other?,
+    }
     Ok(status(
         &outcome,
         session.settings.fail_on,

@@ -42,10 +42,13 @@ impl Scope {
     /// (a committed virtualenv) is also in scope when a scoped path lies inside it.
     pub fn contains(&self, diagnostic: &Diagnostic) -> bool {
         self.paths.is_empty()
-            || self.paths.iter().any(|p| {
-                diagnostic.path.starts_with(p)
-                    || (diagnostic.is_dir && p.starts_with(&diagnostic.path))
-            })
+            || std::iter::once(&diagnostic.path)
+                .chain(&diagnostic.related)
+                .any(|path| {
+                    self.paths
+                        .iter()
+                        .any(|p| path.starts_with(p) || (diagnostic.is_dir && p.starts_with(path)))
+                })
     }
 }
 

@@ -59,8 +59,21 @@ pub fn actions(plan: &Plan) -> Vec<Action> {
     actions
 }
 
-/// Fail before changing anything when git's index is locked.
+/// Fail before changing anything when a step is bound to fail: git's index is
+/// locked, or the root `.gitignore` cannot be replaced (a symlink, a folder).
 pub fn preflight(root: &Root, plan: &Plan) -> Result<(), Error> {
+    if !plan.ignore_entries.is_empty() {
+        match std::fs::symlink_metadata(root.path.join(".gitignore")) {
+            Ok(meta) if !meta.file_type().is_file() => {
+                return Err(Error::Fix(
+                    "the root .gitignore is not a regular file (a symlink or a folder): \
+                     pyhygiene will not replace it; nothing was changed"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+    }
     if plan.untrack.is_empty() && plan.untrack_dirs.is_empty() {
         return Ok(());
     }

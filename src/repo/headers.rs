@@ -147,7 +147,8 @@ fn read_head_at(dir: &OwnedFd, name: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 fn stat_at(dir: &OwnedFd, name: &[u8]) -> Option<SourceStat> {
-    let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    // Followed, as CPython's `os.stat` of the source does.
+    let stat = rustix::fs::statat(dir, name, AtFlags::empty()).ok()?;
     Some(SourceStat {
         mtime: stat.st_mtime as i64,
         size: stat.st_size as u64,

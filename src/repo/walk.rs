@@ -83,6 +83,7 @@ impl Worktree {
     /// Walk `root` in parallel, pruning skipped folders before descending.
     pub fn walk(root: &Path, exclude: Arc<Exclude>, options: WalkOptions) -> Worktree {
         let prune_root = root.to_owned();
+        let nested: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
         let threads = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .min(8);
@@ -91,7 +92,22 @@ impl Worktree {
             .hidden(false)
             .follow_links(false)
             .threads(threads)
-            .filter_entry(move |entry| keep(entry, &prune_root, &exclude))
+            .filter_entry({
+                let nested = Arc::clone(&nested);
+                move |entry| {
+                    // A `.git` below the root marks another repository (a submodule or
+                    // a clone inside this one): its files are not this repository's.
+                    if entry.depth() > 1 && entry.file_name() == ".git" {
+                        if let Some(parent) = entry.path().parent() {
+                            nested
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push(parent.to_owned());
+                        }
+                    }
+                    keep(entry, &prune_root, &exclude)
+                }
+            })
             .build_parallel();
         let shared = Arc::new(Mutex::new(Vec::new()));
         let mut builder = CollectorBuilder {
@@ -102,12 +118,33 @@ impl Worktree {
         drop(builder);
         let parts = std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()));
         let mut tree = Worktree::merge(parts);
+        let nested = std::mem::take(&mut *nested.lock().unwrap_or_else(|e| e.into_inner()));
+        let nested: Vec<PathBuf> = nested
+            .iter()
+            .filter_map(|p| p.strip_prefix(root).ok().map(Path::to_owned))
+            .collect();
+        if !nested.is_empty() {
+            tree.drop_under(&nested);
+        }
         tree.resolve_owners();
         if options.headers {
             tree.read_headers(root);
             tree.hash_checked_sources(root);
         }
         tree
+    }
+
+    /// Forget everything inside other repositories nested in this one.
+    fn drop_under(&mut self, repos: &[PathBuf]) {
+        let outside = |path: &Path| !repos.iter().any(|r| path.starts_with(r));
+        self.caches.retain(|c| outside(&c.path));
+        for set in &mut self.sources {
+            set.retain(|s| outside(path_from(s)));
+        }
+        self.pycache_dirs.retain(|(p, _)| outside(p));
+        self.pycache_files.retain(|p| outside(p));
+        self.source_dirs.retain(|p| outside(p));
+        self.gitignores.retain(|p| outside(p));
     }
 
     /// Look up each cache's owning source once, for every rule.
@@ -331,7 +368,8 @@ impl ParallelVisitor for Collector {
         if name == b"__pycache__" {
             if file_type.is_dir() {
                 self.part.pycache_dirs.push(path_of(relative));
-            } else {
+            } else if !file_type.is_symlink() {
+                // A symlink named `__pycache__` is followed by CPython: not a blocker.
                 self.part.pycache_files.push(path_of(relative));
             }
             if !in_pycache {
@@ -353,7 +391,11 @@ impl ParallelVisitor for Collector {
             });
         } else if name == b".gitignore" && file_type.is_file() {
             self.part.gitignores.push(path_of(relative));
-        } else if file_type.is_file() && (name.ends_with(b".py") || name.ends_with(b".pyw")) {
+        } else if (name.ends_with(b".py") || name.ends_with(b".pyw"))
+            && (file_type.is_file()
+                // A symlinked source is imported like any other (rare: one stat).
+                || (file_type.is_symlink() && std::fs::metadata(path_from(full)).is_ok_and(|m| m.is_file())))
+        {
             self.part.sources.insert(relative.to_vec());
             if self
                 .part
@@ -367,6 +409,10 @@ impl ParallelVisitor for Collector {
         }
         WalkState::Continue
     }
+}
+
+fn path_from(bytes: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(bytes))
 }
 
 fn bytes_of(path: &Path) -> &[u8] {

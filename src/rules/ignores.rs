@@ -123,6 +123,7 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 message.push_str("; no `ignore-entries` line would cover it");
             }
             let mut d = Diagnostic::new(Rule::PYH101, first, message).dir();
+            d.related = dirs[1..].iter().map(|p| p.to_path_buf()).collect();
             if let Some(decider) = &cause {
                 d = d.at(location(decider));
             }

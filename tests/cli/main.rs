@@ -8,4 +8,5 @@ mod config;
 mod fix;
 mod formats;
 mod ignores;
+mod review;
 mod snapshots;

@@ -1,0 +1,252 @@
+//! Regression tests for the findings of the first code review (numbers cite it).
+
+use std::process::Command;
+
+use crate::common::{changed, pairs, snapshot, Repo};
+
+fn index(repo: &Repo) -> String {
+    repo.git(["ls-files", "--stage"])
+}
+
+/// Review 1: a root inside `.git` or a virtualenv is refused, nothing changed.
+#[test]
+fn roots_inside_skipped_folders_are_refused() {
+    let repo = Repo::new();
+    repo.write(".git/hooks/__pycache__/helper.cpython-311.pyc", "");
+    let run = repo.run_in(".git/hooks", ["fix"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("it is inside a `.git` folder"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo
+        .path(".git/hooks/__pycache__/helper.cpython-311.pyc")
+        .is_file());
+    assert!(!repo.path(".git/hooks/.gitignore").exists());
+
+    let env = Repo::plain();
+    env.write("pyvenv.cfg", "home = /usr/bin\n").write(
+        "lib/python3.11/site-packages/p/__pycache__/o.cpython-311.pyc",
+        "",
+    );
+    let run = env.run(["fix", "--root", "lib/python3.11/site-packages"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("refusing to work in"), "{}", run.stderr);
+    assert!(env
+        .path("lib/python3.11/site-packages/p/__pycache__/o.cpython-311.pyc")
+        .is_file());
+}
+
+/// Review 2: a `pyvenv.cfg` at the top makes the repository an environment:
+/// refused like any other, and never untracked as a whole.
+#[test]
+fn repository_that_is_an_environment_is_refused() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("pyvenv.cfg", "home = /usr/bin\n")
+        .write("src/app.py", "")
+        .add(&["."])
+        .commit("c");
+    let before = index(&repo);
+    let run = repo.run(["fix", "--unsafe-fixes"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("it is inside the virtual environment"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(before, index(&repo));
+}
+
+/// Review 3: names a `.gitignore` line cannot hold get no entry, never a wrong one.
+#[test]
+fn line_breaks_in_names_never_reach_gitignore() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("ve\n!.env\n/pyvenv.cfg", "home = /usr/bin\n")
+        .write("a.py", "")
+        .add(&["."])
+        .commit("c");
+    let before = std::fs::read(repo.path(".gitignore")).unwrap();
+    let run = repo.run(["fix", "--unsafe-fixes", "--color", "never"]);
+    assert_eq!(
+        std::fs::read(repo.path(".gitignore")).unwrap(),
+        before,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !index(&repo).contains("pyvenv.cfg"),
+        "untracked all the same"
+    );
+}
+
+/// Review 4: an entry that cannot fix the probe is not offered, so runs do not pile up.
+#[test]
+fn useless_entries_are_not_appended_again_and_again() {
+    let repo = Repo::new();
+    repo.write("sub/a.py", "").write("a.py", "");
+    repo.write(
+        "pyproject.toml",
+        "[tool.pyhygiene]\nignore-entries = [\"__pycache__/\", \"/*.py[cod]\"]\n",
+    );
+    repo.run(["fix"]);
+    let first = std::fs::read(repo.path(".gitignore")).unwrap();
+    repo.run(["fix"]);
+    repo.run(["fix"]);
+    assert_eq!(std::fs::read(repo.path(".gitignore")).unwrap(), first);
+    let run = repo.run(["check", "--select", "PYH101", "--output-format", "json"]);
+    let json = run.json();
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["path"], "sub");
+    assert_eq!(d["fix"], serde_json::Value::Null);
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("; no `ignore-entries` line would cover it"),
+        "{d}"
+    );
+}
+
+/// Review 5: a `.gitignore` that cannot be replaced stops the fix before the index changes.
+#[test]
+fn symlinked_gitignore_fails_before_anything_changes() {
+    let outside = Repo::plain();
+    outside.write("target", "build/\n");
+    let repo = Repo::new();
+    std::os::unix::fs::symlink(outside.path("target"), repo.path(".gitignore")).unwrap();
+    repo.write("a.py", "")
+        .write("a.pyc", "")
+        .add(&["."])
+        .commit("c");
+    let (files, entries) = (snapshot(&repo.root), index(&repo));
+    let run = repo.run(["fix"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("the root .gitignore is not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(changed(&files, &snapshot(&repo.root)), Vec::<String>::new());
+    assert_eq!(entries, index(&repo));
+    assert_eq!(
+        std::fs::read_to_string(outside.path("target")).unwrap(),
+        "build/\n"
+    );
+}
+
+/// Review 6: `--root SUBDIR` is a scope inside the work tree; parent `.gitignore` files count.
+#[test]
+fn root_subfolder_sees_parent_gitignore() {
+    let repo = Repo::new();
+    repo.with_gitignore().write("sub/pkg/m.py", "");
+    let run = repo.run(["check", "--root", "sub", "--output-format", "json"]);
+    assert_eq!(
+        (run.code, run.findings()),
+        (0, pairs(&[])),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        repo.run(["fix", "--root", "sub", "--dry-run"]).stdout,
+        "Nothing to fix.\n"
+    );
+}
+
+/// Review 8: a symlinked source still owns its cache.
+#[test]
+fn symlinked_sources_are_sources() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("real/impl.py", "x = 1\n")
+        .write("pkg/__init__.py", "");
+    std::os::unix::fs::symlink("../real/impl.py", repo.path("pkg/m.py")).unwrap();
+    let status = Command::new("python3")
+        .args(["-c", "import sys, py_compile; py_compile.compile('pkg/m.py', cfile='pkg/__pycache__/m.cpython-311.pyc')"])
+        .current_dir(&repo.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH2",
+        "--extend-select",
+        "PYH205",
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(run.findings(), pairs(&[]), "{}", run.stdout);
+}
+
+/// Review 9: PATHS in any folder of a grouped PYH101 finding keep it.
+#[test]
+fn scoped_check_keeps_grouped_ignore_findings() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "/__pycache__/\n/*.py[cod]\n")
+        .write("a/x.py", "")
+        .write("b/x.py", "");
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH101",
+        "--output-format",
+        "json",
+        "b/x.py",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.findings().len(), 2);
+}
+
+/// Review 10: another repository inside this one is not this one's business.
+#[test]
+fn nested_repositories_are_left_alone() {
+    let repo = Repo::new();
+    repo.with_gitignore().write("a.py", "");
+    let inner = repo.path("vendor/lib");
+    std::fs::create_dir_all(&inner).unwrap();
+    let status = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&inner)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    repo.write("vendor/lib/v.py", "")
+        .write("vendor/lib/.gitignore", "!*.pyc\n")
+        .write("vendor/lib/__pycache__/gone.cpython-311.pyc", "");
+    let run = repo.run(["check", "--output-format", "json"]);
+    assert_eq!(
+        (run.code, run.findings()),
+        (0, pairs(&[])),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(repo.run(["fix", "--dry-run"]).stdout, "Nothing to fix.\n");
+}
+
+/// Review, minor: `pyhygiene check | head -1` still fails the pipeline on errors.
+#[test]
+fn broken_pipe_keeps_the_exit_status() {
+    let repo = Repo::new();
+    repo.with_gitignore();
+    // More output than a pipe holds, so the write really fails.
+    for i in 0..3000 {
+        repo.write(format!("some/long/folder/name/m{i:04}.pyc"), "");
+    }
+    repo.add(&["."]);
+    let bin = env!("CARGO_BIN_EXE_pyhygiene");
+    let mut cmd = Command::new("bash");
+    crate::common::isolate(&mut cmd);
+    let output = cmd
+        .current_dir(&repo.root)
+        .args([
+            "-c",
+            &format!("set -o pipefail; {bin} check --color never --verbose | head -1 >/dev/null"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}

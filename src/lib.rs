@@ -274,7 +274,6 @@ fn list_rules(format: RulesFormat) -> Result<Status, Error> {
                         "enabled": meta.enabled,
                         "fix": meta.fix.as_str(),
                         "fix_safety": meta.fix_safety.as_str(),
-                        "implemented": rule.check().is_some(),
                     })
                 })
                 .collect();

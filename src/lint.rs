@@ -65,7 +65,7 @@ fn run_rules(ctx: &Context<'_>, rules: &[(Rule, crate::diagnostic::Severity)]) -
             let Some((rule, severity)) = rules.get(i) else {
                 break;
             };
-            let Some(check) = rule.check() else { continue };
+            let check = rule.check();
             let start = found.len();
             check(ctx, &mut found);
             for diagnostic in &mut found[start..] {
@@ -173,14 +173,6 @@ pub fn lint(
         worktree: worktree.as_ref(),
         ignores: ignores.as_ref(),
     };
-    for (rule, _) in &settings.rules {
-        if rule.check().is_none() {
-            notes.push(format!(
-                "{rule} ({}) is not implemented yet; skipped",
-                rule.name()
-            ));
-        }
-    }
     let mut diagnostics = run_rules(&ctx, &settings.rules);
     diagnostics.retain(|d| scope.contains(d) && !settings.exclude.excludes(&d.path));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

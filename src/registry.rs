@@ -89,8 +89,8 @@ macro_rules! registry {
                 }
             }
 
-            /// The check, or `None` while the rule is specified but not built yet.
-            pub fn check(self) -> Option<Check> {
+            /// The function that finds this rule's violations.
+            pub fn check(self) -> Check {
                 match self { $(Rule::$code => $check,)* }
             }
         }
@@ -98,16 +98,16 @@ macro_rules! registry {
 }
 
 registry! {
-    PYH001 => Some(rules::tracked::tracked_bytecode),
-    PYH002 => Some(rules::tracked::tracked_tool_cache),
-    PYH003 => Some(rules::tracked::tracked_virtualenv),
-    PYH101 => Some(rules::ignores::bytecode_not_ignored),
-    PYH201 => Some(rules::caches::orphaned_bytecode),
-    PYH202 => Some(rules::caches::sourceless_module),
-    PYH203 => Some(rules::caches::legacy_bytecode),
-    PYH204 => Some(rules::caches::empty_pycache),
-    PYH205 => Some(rules::caches::stale_bytecode),
-    PYH206 => Some(rules::caches::foreign_interpreter_cache),
+    PYH001 => rules::tracked::tracked_bytecode,
+    PYH002 => rules::tracked::tracked_tool_cache,
+    PYH003 => rules::tracked::tracked_virtualenv,
+    PYH101 => rules::ignores::bytecode_not_ignored,
+    PYH201 => rules::caches::orphaned_bytecode,
+    PYH202 => rules::caches::sourceless_module,
+    PYH203 => rules::caches::legacy_bytecode,
+    PYH204 => rules::caches::empty_pycache,
+    PYH205 => rules::caches::stale_bytecode,
+    PYH206 => rules::caches::foreign_interpreter_cache,
 }
 
 impl Rule {
@@ -183,13 +183,9 @@ pub fn markdown_table() -> String {
         let meta = rule.meta();
         let default = meta.default_level();
         let safety = meta.fix_safety.as_str();
-        let todo = if rule.check().is_none() {
-            " (not implemented yet)"
-        } else {
-            ""
-        };
+
         table.push_str(&format!(
-            "| {} | `{}` | {default} | {} | {} ({safety}) | {}{todo} |\n",
+            "| {} | `{}` | {default} | {} | {} ({safety}) | {} |\n",
             meta.code,
             meta.name,
             meta.file_set.as_str(),

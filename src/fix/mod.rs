@@ -22,6 +22,14 @@ fn list(out: &mut String, paths: &[std::path::PathBuf]) {
     }
 }
 
+/// A heading and its paths, or nothing when there are none.
+fn section(out: &mut String, heading: String, paths: &[std::path::PathBuf]) {
+    if !paths.is_empty() {
+        let _ = writeln!(out, "{heading}:");
+        list(out, paths);
+    }
+}
+
 /// `--dry-run`: exactly what would change, with the `.gitignore` diff.
 pub fn describe_plan(root: &Path, plan: &Plan) -> String {
     let mut out = String::new();
@@ -29,22 +37,18 @@ pub fn describe_plan(root: &Path, plan: &Plan) -> String {
         out.push_str("Nothing to fix.\n");
         return out;
     }
-    if !plan.untrack.is_empty() {
-        let _ = writeln!(
-            out,
-            "Would untrack {} (git rm --cached; they stay on disk):",
-            plural(plan.untrack.len(), "file", "files")
-        );
-        list(&mut out, &plan.untrack);
-    }
-    if !plan.untrack_dirs.is_empty() {
-        let _ = writeln!(
-            out,
-            "Would untrack {} (git rm -r --cached; files stay on disk):",
-            plural(plan.untrack_dirs.len(), "folder", "folders")
-        );
-        list(&mut out, &plan.untrack_dirs);
-    }
+    let untrack = plural(plan.untrack.len(), "file", "files");
+    section(
+        &mut out,
+        format!("Would untrack {untrack} (git rm --cached; they stay on disk)"),
+        &plan.untrack,
+    );
+    let dirs = plural(plan.untrack_dirs.len(), "folder", "folders");
+    section(
+        &mut out,
+        format!("Would untrack {dirs} (git rm -r --cached; files stay on disk)"),
+        &plan.untrack_dirs,
+    );
     if !plan.ignore_entries.is_empty() {
         let existing = std::fs::read(root.join(".gitignore")).ok();
         let new = gitignore::append(existing.as_deref(), &plan.ignore_entries);
@@ -55,22 +59,14 @@ pub fn describe_plan(root: &Path, plan: &Plan) -> String {
             &new,
         ));
     }
-    if !plan.delete.is_empty() {
-        let _ = writeln!(
-            out,
-            "Would delete {}:",
-            plural(plan.delete.len(), "file", "files")
-        );
-        list(&mut out, &plan.delete);
-    }
-    if !plan.remove_dirs.is_empty() {
-        let _ = writeln!(
-            out,
-            "Would remove {}:",
-            plural(plan.remove_dirs.len(), "empty folder", "empty folders")
-        );
-        list(&mut out, &plan.remove_dirs);
-    }
+    let delete = plural(plan.delete.len(), "file", "files");
+    section(&mut out, format!("Would delete {delete}"), &plan.delete);
+    let remove = plural(plan.remove_dirs.len(), "empty folder", "empty folders");
+    section(
+        &mut out,
+        format!("Would remove {remove}"),
+        &plan.remove_dirs,
+    );
     out
 }
 

@@ -114,12 +114,7 @@ fn orphans_legacy_and_empty_folders() {
         ])
     );
     let json = run.json();
-    let messages: Vec<&str> = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["message"].as_str().unwrap())
-        .collect();
+    let messages: Vec<String> = run.messages().into_iter().map(|(_, m)| m).collect();
     assert_eq!(
         messages,
         [
@@ -239,12 +234,7 @@ fn stale_timestamp_and_hash_pycs() {
         "import os; st = os.stat('m.py'); os.utime('m.py', (st.st_atime, st.st_mtime + 5))",
     );
     let run = check(&repo);
-    let messages: Vec<String> = run.json()["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["message"].as_str().unwrap().to_owned())
-        .collect();
+    let messages: Vec<String> = run.messages().into_iter().map(|(_, m)| m).collect();
     assert!(
         messages[1].starts_with("stale: header says source mtime "),
         "{messages:?}"
@@ -268,18 +258,7 @@ fn not_bytecode_and_inconsistent_tags() {
     repo.write("__pycache__/n.cpython-311.pyc", "garbage!garbage!")
         .write("__pycache__/e.cpython-311.pyc", "");
     let run = repo.run(["check", "--select", "PYH205", "--output-format", "json"]);
-    let json = run.json();
-    let got: Vec<(String, String)> = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap().to_owned(),
-                d["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let got = run.messages();
     assert_eq!(
         got,
         pairs(&[

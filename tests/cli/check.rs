@@ -220,12 +220,7 @@ fn paths_limit_the_report() {
     assert_eq!(run.findings(), pairs(&[("PYH001", "a/c.pyc")]));
     // A path that does not exist is an error, not an empty report.
     let run = repo.run(["check", "nope.pyc"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("path does not exist: nope.pyc"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("path does not exist: nope.pyc");
 }
 
 #[test]
@@ -264,12 +259,7 @@ fn root_flag_and_subfolders() {
     ]);
     assert_eq!(run.findings(), pairs(&[("PYH001", "sub/deep/x.pyc")]));
     let run = repo.run(["check", "--root", "missing-dir"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("missing-dir does not exist"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("missing-dir does not exist");
 }
 
 #[test]

@@ -48,24 +48,14 @@ fn explain_prints_the_explanation() {
 #[test]
 fn unknown_code_suggests() {
     let run = Repo::plain().run(["explain", "PYH01"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("unknown rule `PYH01`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("unknown rule `PYH01`");
     assert!(
         run.stderr.contains("did you mean `PYH001`?"),
         "{}",
         run.stderr
     );
     let run = Repo::plain().run(["check", "--select", "PYH9"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("unknown rule selector `PYH9`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("unknown rule selector `PYH9`");
     let run = Repo::plain().run(["check", "--bogus-flag"]);
     assert_eq!(run.code, 2);
 }

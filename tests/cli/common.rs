@@ -26,6 +26,35 @@ impl Run {
             .unwrap_or_else(|e| panic!("bad JSON ({e}):\n{}", self.stdout))
     }
 
+    /// `(path, message)` of every diagnostic, in report order.
+    pub fn messages(&self) -> Vec<(String, String)> {
+        self.json()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["path"].as_str().unwrap().to_owned(),
+                    d["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The run failed as a tool error (exit 2) saying `text` on stderr.
+    pub fn assert_error(&self, text: &str) {
+        assert_eq!(
+            self.code, 2,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
+        assert!(
+            self.stderr.contains(text),
+            "expected {text:?} in:\n{}",
+            self.stderr
+        );
+    }
+
     /// `(code, path)` of every diagnostic, in report order.
     pub fn findings(&self) -> Vec<(String, String)> {
         self.json()["diagnostics"]

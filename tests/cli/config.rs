@@ -10,57 +10,27 @@ fn bad_config_points_at_line_and_column() {
         "select = [\"PYH0\"]\nfail-on = \"warning\"\nexclud = [\"x\"]\n",
     );
     let run = repo.run(["check", "--color", "never"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("pyhygiene.toml:3:1: unknown field `exclud`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("pyhygiene.toml:3:1: unknown field `exclud`");
     assert!(run.stdout.is_empty());
 
     repo.write("pyhygiene.toml", "exclude = [\"a/[b\"]\n");
     let run = repo.run(["check", "--color", "never"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("pyhygiene.toml:1:12: invalid glob `a/[b`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("pyhygiene.toml:1:12: invalid glob `a/[b`");
 
     repo.write(
         "pyhygiene.toml",
         "select = [\n  \"PYH001\",\n  \"PYH9\",\n]\n",
     );
     let run = repo.run(["check", "--color", "never"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("pyhygiene.toml:3:3: unknown rule selector `PYH9`"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("pyhygiene.toml:3:3: unknown rule selector `PYH9`");
 
     repo.write("pyhygiene.toml", "fail-on = 3\n");
     let run = repo.run(["check", "--color", "never"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("pyhygiene.toml:1:11: wanted string or table"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("pyhygiene.toml:1:11: wanted string or table");
 
     repo.write("pyhygiene.toml", "[severity]\nPYH01 = \"error\"\n");
     let run = repo.run(["check", "--color", "never"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("pyhygiene.toml:2:1: unknown rule code `PYH01` in [severity]"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("pyhygiene.toml:2:1: unknown rule code `PYH01` in [severity]");
 
     // --no-config skips the broken file.
     assert_eq!(
@@ -111,12 +81,7 @@ fn pyproject_table_and_lookup_order() {
     ]);
     assert_eq!(run.findings(), pairs(&[("PYH001", "x.pyc")]));
     let run = repo.run(["check", "--config", "missing.toml"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("cannot read config file missing.toml"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("cannot read config file missing.toml");
 }
 
 #[test]

@@ -31,8 +31,7 @@ fn roots_inside_skipped_folders_are_refused() {
         "",
     );
     let run = env.run(["fix", "--root", "lib/python3.11/site-packages"]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("refusing to work in"), "{}", run.stderr);
+    run.assert_error("refusing to work in");
     assert!(env
         .path("lib/python3.11/site-packages/p/__pycache__/o.cpython-311.pyc")
         .is_file());
@@ -50,12 +49,7 @@ fn repository_that_is_an_environment_is_refused() {
         .commit("c");
     let before = index(&repo);
     let run = repo.run(["fix", "--unsafe-fixes"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr.contains("it is inside the virtual environment"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("it is inside the virtual environment");
     assert_eq!(before, index(&repo));
 }
 
@@ -123,13 +117,7 @@ fn symlinked_gitignore_fails_before_anything_changes() {
         .commit("c");
     let (files, entries) = (snapshot(&repo.root), index(&repo));
     let run = repo.run(["fix"]);
-    assert_eq!(run.code, 2);
-    assert!(
-        run.stderr
-            .contains("the root .gitignore is not a regular file"),
-        "{}",
-        run.stderr
-    );
+    run.assert_error("the root .gitignore is not a regular file");
     assert_eq!(changed(&files, &snapshot(&repo.root)), Vec::<String>::new());
     assert_eq!(entries, index(&repo));
     assert_eq!(

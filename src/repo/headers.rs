@@ -1,9 +1,10 @@
 //! Reading what PYH205 needs beyond names: the first bytes of each live cache and
-//! its source's stat, folder by folder with `openat`/`statat`, and the hash of
+//! its source's stat (mostly done by the walk, through the folders it holds open;
+//! here the rest, folder by folder with `openat`/`statat`), and the hash of
 //! sources whose cache is a checked-hash pyc. Only runs when a rule needs it.
 
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -13,18 +14,27 @@ use crate::pyc;
 use crate::repo::walk::{split_last, SourceStat, Worktree};
 
 impl Worktree {
-    /// Read the header of every live cache in `__pycache__` and stat its source,
-    /// folder by folder with `openat`/`statat` (one path lookup per folder, not per
-    /// file), on two threads. Orphans and legacy files are not read: no rule needs them.
+    /// Complete what the walk read: the header of every live cache in `__pycache__`
+    /// and its source's stat, for the few it could not (its source was found only
+    /// after the walk, or the folder was too deep to keep its parent open), folder by
+    /// folder with `openat`/`statat` on two threads. Orphans and legacy files are not
+    /// kept: no rule needs them.
     pub(crate) fn read_headers(&mut self, root: &Path) {
-        let mut wanted: Vec<usize> = (0..self.caches.len())
-            .filter(|&i| {
-                let c = &self.caches[i];
-                c.owner.is_some()
-                    && !c.is_symlink
-                    && split_last(split_last(c.path.as_os_str().as_bytes()).0).1 == b"__pycache__"
-            })
-            .collect();
+        let mut wanted = Vec::new();
+        for (i, c) in self.caches.iter_mut().enumerate() {
+            let live = c.owner.is_some()
+                && !c.is_symlink
+                && split_last(split_last(c.path.as_os_str().as_bytes()).0).1 == b"__pycache__";
+            if !live {
+                c.head = None;
+                c.source_stat = None;
+            } else if c.head.is_none() || c.source_stat.is_none() {
+                wanted.push(i);
+            }
+        }
+        if wanted.is_empty() {
+            return;
+        }
         wanted.sort_unstable_by(|&a, &b| {
             self.caches[a]
                 .path
@@ -52,7 +62,7 @@ impl Worktree {
                 name_buf.extend_from_slice(b"__pycache__/");
                 name_buf.extend_from_slice(name);
                 let head = match source_dir_fd {
-                    Ok(fd) => read_head_at(fd, &name_buf),
+                    Ok(fd) => read_head_at(fd.as_fd(), &name_buf),
                     Err(err) => Err(err.to_string()),
                 };
                 let owner = caches[i]
@@ -60,7 +70,7 @@ impl Worktree {
                     .as_ref()
                     .map(|o| split_last(o.as_os_str().as_bytes()).1);
                 let stat = match (source_dir_fd, owner) {
-                    (Ok(fd), Some(owner)) => stat_at(fd, owner),
+                    (Ok(fd), Some(owner)) => stat_at(fd.as_fd(), owner),
                     _ => None,
                 };
                 out.push((i, head, stat));
@@ -128,7 +138,7 @@ fn open_dir(root: &Path, relative: &[u8]) -> io::Result<OwnedFd> {
 
 /// The first 16 bytes of a file in `dir` (every `.pyc` header generation fits);
 /// never through a symlink.
-fn read_head_at(dir: &OwnedFd, name: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn read_head_at(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Vec<u8>, String> {
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
     let error = |e: rustix::io::Errno| io::Error::from(e).to_string();
     let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(error)?;
@@ -146,11 +156,29 @@ fn read_head_at(dir: &OwnedFd, name: &[u8]) -> Result<Vec<u8>, String> {
     Ok(head[..len].to_vec())
 }
 
-fn stat_at(dir: &OwnedFd, name: &[u8]) -> Option<SourceStat> {
-    // Followed, as CPython's `os.stat` of the source does.
+/// Mtime and size of `name` in `dir`, followed as CPython's `os.stat` of a source is.
+pub(crate) fn stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceStat> {
     let stat = rustix::fs::statat(dir, name, AtFlags::empty()).ok()?;
     Some(SourceStat {
         mtime: stat.st_mtime as i64,
         size: stat.st_size as u64,
+    })
+}
+
+/// [`stat_at`], for a regular file only (what can own a cache).
+pub(crate) fn file_stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceStat> {
+    let stat = rustix::fs::statat(dir, name, AtFlags::empty()).ok()?;
+    let is_file =
+        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
+    is_file.then_some(SourceStat {
+        mtime: stat.st_mtime as i64,
+        size: stat.st_size as u64,
+    })
+}
+
+/// Is `name` in `dir`, followed through symlinks, a regular file?
+pub(crate) fn is_file_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
+    rustix::fs::statat(dir, name, AtFlags::empty()).is_ok_and(|stat| {
+        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile
     })
 }

@@ -1,5 +1,6 @@
 //! The repository: where its root is, and the file sets computed from it.
 
+pub mod fswalk;
 pub mod fxhash;
 pub mod git;
 mod headers;

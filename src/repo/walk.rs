@@ -4,14 +4,15 @@
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::hash::BuildHasherDefault;
+use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-
-use ignore::{DirEntry, ParallelVisitor, ParallelVisitorBuilder, WalkBuilder, WalkState};
+use std::sync::Arc;
 
 use crate::pyc;
+use crate::repo::fswalk::{self, Folder, Kind, Visitor};
 use crate::repo::fxhash::FxHasher;
+use crate::repo::headers;
 use crate::settings::Exclude;
 
 /// Folder names that are never descended into (SPEC §2), besides virtualenvs.
@@ -49,6 +50,9 @@ pub struct CacheFile {
     /// For a checked-hash pyc whose source exists: the source's hash as CPython
     /// computes it with this file's magic (only when headers were asked for).
     pub source_hash: Option<[u8; 8]>,
+    /// Stat of the first source candidate found while walking (its index among the
+    /// candidates), kept as `source_stat` if that candidate turns out to be the owner.
+    pub(crate) probe: Option<(usize, SourceStat)>,
 }
 
 #[derive(Debug, Default)]
@@ -80,49 +84,26 @@ impl Worktree {
         self.sources.iter().any(|set| set.contains(path))
     }
 
-    /// Walk `root` in parallel, pruning skipped folders before descending.
+    /// Walk `root` in parallel, pruning skipped folders before descending; read
+    /// cache headers on the way when asked (the cache's folder is open then).
     pub fn walk(root: &Path, exclude: Arc<Exclude>, options: WalkOptions) -> Worktree {
-        let prune_root = root.to_owned();
-        let nested: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
         let threads = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .min(8);
-        let walker = WalkBuilder::new(root)
-            .standard_filters(false)
-            .hidden(false)
-            .follow_links(false)
-            .threads(threads)
-            .filter_entry({
-                let nested = Arc::clone(&nested);
-                move |entry| {
-                    // A `.git` below the root marks another repository (a submodule or
-                    // a clone inside this one): its files are not this repository's.
-                    if entry.depth() > 1 && entry.file_name() == ".git" {
-                        if let Some(parent) = entry.path().parent() {
-                            nested
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner())
-                                .push(parent.to_owned());
-                        }
-                    }
-                    keep(entry, &prune_root, &exclude)
-                }
-            })
-            .build_parallel();
-        let shared = Arc::new(Mutex::new(Vec::new()));
-        let mut builder = CollectorBuilder {
-            root: root.to_owned(),
-            shared: Arc::clone(&shared),
+        let collectors = fswalk::walk(root, threads, || Collector {
+            exclude: Arc::clone(&exclude),
+            options,
+            part: Partial::default(),
+            relative: Vec::new(),
+        });
+        let parts = match collectors {
+            Ok(collectors) => collectors.into_iter().map(|c| c.part).collect(),
+            Err(err) => vec![Partial {
+                errors: vec![format!("{}: {err}", root.display())],
+                ..Partial::default()
+            }],
         };
-        walker.visit(&mut builder);
-        drop(builder);
-        let parts = std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut tree = Worktree::merge(parts);
-        let nested = std::mem::take(&mut *nested.lock().unwrap_or_else(|e| e.into_inner()));
-        let nested: Vec<PathBuf> = nested
-            .iter()
-            .filter_map(|p| p.strip_prefix(root).ok().map(Path::to_owned))
-            .collect();
+        let (mut tree, nested) = Worktree::merge(parts);
         if !nested.is_empty() {
             tree.drop_under(&nested);
         }
@@ -162,15 +143,17 @@ impl Worktree {
                 };
                 cache.kind = Some(parsed.kind());
                 let dir = if in_pycache { grandparent } else { parent };
-                for source in parsed.source_candidates() {
+                let probe = cache.probe.take();
+                for (index, source) in parsed.source_candidates().iter().enumerate() {
                     candidate.clear();
                     candidate.extend_from_slice(dir);
                     if !dir.is_empty() {
                         candidate.push(b'/');
                     }
-                    candidate.extend_from_slice(&source);
+                    candidate.extend_from_slice(source);
                     if has(candidate.as_slice()) {
                         cache.owner = Some(path_of(&candidate));
+                        cache.source_stat = probe.filter(|(i, _)| *i == index).map(|(_, s)| s);
                         break;
                     }
                 }
@@ -185,8 +168,10 @@ impl Worktree {
         });
     }
 
-    fn merge(parts: Vec<Partial>) -> Worktree {
+    /// One tree from the threads' parts, plus the nested repositories found.
+    fn merge(parts: Vec<Partial>) -> (Worktree, Vec<PathBuf>) {
         let mut tree = Worktree::default();
+        let mut nested = Vec::new();
         let mut pycache_dirs = Vec::new();
         let mut entries: HashMap<PathBuf, usize> = HashMap::new();
         let mut source_dirs: Vec<PathBuf> = Vec::new();
@@ -201,6 +186,7 @@ impl Worktree {
             tree.pycache_files.extend(part.pycache_files);
             tree.gitignores.extend(part.gitignores);
             tree.errors.extend(part.errors);
+            nested.extend(part.nested);
         }
         // Sorted by bytes: a folder comes before everything inside it.
         source_dirs.sort_unstable_by(|a, b| bytes_of(a).cmp(bytes_of(b)));
@@ -219,7 +205,7 @@ impl Worktree {
             .sort_unstable_by(|a, b| bytes_of(a).cmp(bytes_of(b)));
         tree.gitignores.sort();
         tree.errors.sort();
-        tree
+        (tree, nested)
     }
 }
 
@@ -254,35 +240,6 @@ pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// Prune before descending: `.git`, virtualenvs, package folders and `exclude`.
-fn keep(entry: &DirEntry, root: &Path, exclude: &Exclude) -> bool {
-    if entry.depth() == 0 {
-        return true;
-    }
-    let name = entry.file_name();
-    if name == ".git" {
-        return false;
-    }
-    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-    if is_dir {
-        if SKIPPED_DIRS.iter().any(|skip| name == OsStr::new(skip)) {
-            return false;
-        }
-        // One stat per folder; a `__pycache__` folder is never an environment.
-        if name != "__pycache__" && entry.path().join("pyvenv.cfg").exists() {
-            return false;
-        }
-    }
-    if !exclude.is_empty() {
-        if let Ok(relative) = entry.path().strip_prefix(root) {
-            if exclude.matches(relative) {
-                return false;
-            }
-        }
-    }
-    true
-}
-
 /// One thread's findings, merged when the walk ends.
 #[derive(Default)]
 struct Partial {
@@ -295,106 +252,112 @@ struct Partial {
     pycache_files: Vec<PathBuf>,
     gitignores: Vec<PathBuf>,
     errors: Vec<String>,
+    /// Folders holding a `.git`: other repositories, not descended into.
+    nested: Vec<PathBuf>,
 }
 
-impl Partial {
-    /// Count an entry of a `__pycache__` folder; entries of one folder mostly come
-    /// one after another, so this rarely allocates.
-    fn count_pycache_entry(&mut self, dir: &[u8]) {
-        match self.pycache_counts.last_mut() {
-            Some((last, count)) if last.as_os_str().as_bytes() == dir => *count += 1,
-            _ => self.pycache_counts.push((path_of(dir), 1)),
-        }
-    }
-}
-
-struct CollectorBuilder {
-    root: PathBuf,
-    shared: Arc<Mutex<Vec<Partial>>>,
-}
-
-impl<'s> ParallelVisitorBuilder<'s> for CollectorBuilder {
-    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
-        Box::new(Collector {
-            root_len: self.root.as_os_str().len() + 1,
-            part: Partial::default(),
-            shared: Arc::clone(&self.shared),
-        })
-    }
-}
-
+/// One walker thread's visitor: sorts each folder's entries into a [`Partial`].
 struct Collector {
-    /// Length of the root path plus its `/`: what to cut off to get a relative path.
-    root_len: usize,
+    exclude: Arc<Exclude>,
+    options: WalkOptions,
     part: Partial,
-    shared: Arc<Mutex<Vec<Partial>>>,
+    /// Scratch space for an entry's relative path.
+    relative: Vec<u8>,
 }
 
-impl Drop for Collector {
-    fn drop(&mut self) {
-        let part = std::mem::take(&mut self.part);
-        self.shared
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(part);
+impl Visitor for Collector {
+    fn visit(&mut self, folder: &Folder<'_>, descend: &mut Vec<usize>) {
+        let in_pycache = folder.name() == b"__pycache__";
+        if folder.depth > 0 {
+            // A `.git` below the root marks another repository (a submodule or a
+            // clone inside this one): its files are not this repository's.
+            if folder.listing.contains(b".git") {
+                self.part.nested.push(path_of(folder.path));
+                return;
+            }
+            // A virtualenv is never walked; a `__pycache__` folder is never one.
+            if !in_pycache && folder.listing.contains(b"pyvenv.cfg") {
+                return;
+            }
+        }
+        let mut pycache_entries = 0;
+        for (i, (name, kind)) in folder.listing.iter().enumerate() {
+            if name == b".git"
+                || (kind == Kind::Dir && SKIPPED_DIRS.iter().any(|s| s.as_bytes() == name))
+            {
+                continue;
+            }
+            self.relative.clear();
+            self.relative.extend_from_slice(folder.path);
+            if !folder.path.is_empty() {
+                self.relative.push(b'/');
+            }
+            self.relative.extend_from_slice(name);
+            if !self.exclude.is_empty() && self.exclude.matches(path_from(&self.relative)) {
+                continue;
+            }
+            if in_pycache {
+                pycache_entries += 1;
+            }
+            if kind == Kind::Dir {
+                descend.push(i);
+            }
+            self.sort_entry(folder, name, kind, in_pycache);
+        }
+        if in_pycache {
+            self.part
+                .pycache_counts
+                .push((path_of(folder.path), pycache_entries));
+        }
+    }
+
+    fn error(&mut self, path: &[u8], error: io::Error) {
+        let path = if path.is_empty() { b"." } else { path };
+        self.part
+            .errors
+            .push(format!("{}: {error}", path_from(path).display()));
     }
 }
 
-impl ParallelVisitor for Collector {
-    fn visit(&mut self, entry: Result<DirEntry, ignore::Error>) -> WalkState {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                self.part.errors.push(err.to_string());
-                return WalkState::Continue;
-            }
-        };
-        let Some(file_type) = entry.file_type() else {
-            return WalkState::Continue;
-        };
-        // Byte slices, not `Path` methods: this runs once per file of the tree.
-        let full = entry.path().as_os_str().as_bytes();
-        if entry.depth() == 0 || full.len() <= self.root_len {
-            return WalkState::Continue;
-        }
-        let relative = &full[self.root_len..];
-        let name = entry.file_name().as_bytes();
-        let parent = &relative[..relative.len().saturating_sub(name.len() + 1)];
-        let parent_name = parent.rsplit(|b| *b == b'/').next().unwrap_or_default();
-        let in_pycache = parent_name == b"__pycache__";
-        if in_pycache {
-            self.part.count_pycache_entry(parent);
-        }
+impl Collector {
+    /// Record one entry (its relative path is in `self.relative`) in the set it belongs to.
+    fn sort_entry(&mut self, folder: &Folder<'_>, name: &[u8], kind: Kind, in_pycache: bool) {
+        let relative = self.relative.as_slice();
         if name == b"__pycache__" {
-            if file_type.is_dir() {
+            if kind == Kind::Dir {
                 self.part.pycache_dirs.push(path_of(relative));
-            } else if !file_type.is_symlink() {
+            } else if kind != Kind::Symlink {
                 // A symlink named `__pycache__` is followed by CPython: not a blocker.
                 self.part.pycache_files.push(path_of(relative));
             }
             if !in_pycache {
-                return WalkState::Continue;
+                return;
             }
         }
-        if file_type.is_dir() {
-            return WalkState::Continue;
+        if kind == Kind::Dir {
+            return;
         }
         if in_pycache || is_bytecode_name(name) {
-            self.part.caches.push(CacheFile {
+            let mut cache = CacheFile {
                 path: path_of(relative),
-                is_symlink: file_type.is_symlink(),
+                is_symlink: kind == Kind::Symlink,
                 head: None,
                 source_stat: None,
                 owner: None,
                 kind: None,
                 source_hash: None,
-            });
-        } else if name == b".gitignore" && file_type.is_file() {
+                probe: None,
+            };
+            if self.options.headers && in_pycache && kind == Kind::File {
+                read_while_walking(folder, name, &mut cache);
+            }
+            self.part.caches.push(cache);
+        } else if name == b".gitignore" && kind == Kind::File {
             self.part.gitignores.push(path_of(relative));
         } else if (name.ends_with(b".py") || name.ends_with(b".pyw"))
-            && (file_type.is_file()
+            && (kind == Kind::File
                 // A symlinked source is imported like any other (rare: one stat).
-                || (file_type.is_symlink() && std::fs::metadata(path_from(full)).is_ok_and(|m| m.is_file())))
+                || (kind == Kind::Symlink && headers::is_file_at(folder.fd, name)))
         {
             self.part.sources.insert(relative.to_vec());
             if self
@@ -402,13 +365,30 @@ impl ParallelVisitor for Collector {
                 .source_dirs
                 .last()
                 .map(|d| d.as_os_str().as_bytes())
-                != Some(parent)
+                != Some(folder.path)
             {
-                self.part.source_dirs.push(path_of(parent));
+                self.part.source_dirs.push(path_of(folder.path));
             }
         }
-        WalkState::Continue
     }
+}
+
+/// Read a `__pycache__` file's header through its open folder, and stat the first
+/// source candidate that exists in the parent folder (the owner, unless the owner
+/// resolution after the walk says otherwise; then it is stat'ed again).
+fn read_while_walking(folder: &Folder<'_>, name: &[u8], cache: &mut CacheFile) {
+    let Some(parsed) = pyc::classify_bytes(name, true) else {
+        return;
+    };
+    cache.head = Some(headers::read_head_at(folder.fd, name));
+    let Some(parent) = folder.parent else {
+        return;
+    };
+    cache.probe = parsed
+        .source_candidates()
+        .iter()
+        .enumerate()
+        .find_map(|(i, source)| headers::file_stat_at(parent, source).map(|stat| (i, stat)));
 }
 
 fn path_from(bytes: &[u8]) -> &Path {

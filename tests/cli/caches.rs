@@ -303,3 +303,48 @@ fn foreign_interpreter_caches() {
         ])
     );
 }
+
+/// Headers are read while walking through the folders held open; a folder deeper
+/// than the walker keeps parents open for, and a cache whose first source candidate
+/// is not its owner (here excluded), are completed after the walk, against the owner.
+#[test]
+fn stale_caches_at_any_depth_and_against_the_real_owner() {
+    let repo = Repo::new();
+    let deep = (0..60)
+        .map(|i| format!("d{i}"))
+        .collect::<Vec<_>>()
+        .join("/");
+    repo.with_gitignore()
+        .write("pyhygiene.toml", "exclude = [\"x.py\"]\n")
+        .write(&format!("{deep}/m.py"), "A = 1\n")
+        .write("x.pyw", "B = 2\n");
+    python(
+        &repo,
+        &format!("import py_compile as p; p.compile('{deep}/m.py'); p.compile('x.pyw')"),
+    );
+    // Same name as x.pyw's cache, another size: the owner is x.pyw, x.py is excluded.
+    repo.write("x.py", "B = 22222\n");
+    let check = |repo: &Repo| repo.run(["check", "--select", "PYH205", "--output-format", "json"]);
+    assert_eq!(
+        check(&repo).findings(),
+        pairs(&[]),
+        "fresh caches are not stale"
+    );
+
+    repo.write(&format!("{deep}/m.py"), "A = 100\n")
+        .write("x.pyw", "B = 200\n");
+    let run = check(&repo);
+    assert_eq!(
+        run.messages(),
+        vec![
+            (
+                "__pycache__/x.cpython-311.pyc".to_string(),
+                "stale: header says source size 6, `x.pyw` has 8 bytes".to_string()
+            ),
+            (
+                format!("{deep}/__pycache__/m.cpython-311.pyc"),
+                format!("stale: header says source size 6, `{deep}/m.py` has 8 bytes")
+            ),
+        ]
+    );
+}

@@ -1,0 +1,408 @@
+//! A parallel folder walk on `openat` and `getdents64`. Each folder is opened
+//! relative to its parent's descriptor and listed whole before its visitor runs, so
+//! the visitor can judge a folder by its full listing (a virtualenv holds
+//! `pyvenv.cfg`) and open or stat its files with one-component lookups. It does
+//! half the system work of a walk that resolves every folder from the root.
+
+use std::ffi::OsStr;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+
+/// Below this depth a queued folder keeps its parent's descriptor open; deeper
+/// folders are opened from the root, so a pathological depth cannot exhaust
+/// descriptors (at most this many per thread are held).
+const MAX_CHAINED_DEPTH: usize = 48;
+
+/// The kind of an entry, never unknown: `DT_UNKNOWN` is resolved with `lstat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+impl Kind {
+    fn of(file_type: FileType) -> Option<Kind> {
+        match file_type {
+            FileType::RegularFile => Some(Kind::File),
+            FileType::Directory => Some(Kind::Dir),
+            FileType::Symlink => Some(Kind::Symlink),
+            FileType::Unknown => None,
+            _ => Some(Kind::Other),
+        }
+    }
+}
+
+/// A folder's entries (without `.` and `..`), names packed in one buffer.
+#[derive(Debug, Default)]
+pub struct Listing {
+    names: Vec<u8>,
+    entries: Vec<(usize, usize, Kind)>,
+}
+
+impl Listing {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Name and kind of entry `i`.
+    pub fn get(&self, i: usize) -> (&[u8], Kind) {
+        let (start, end, kind) = self.entries[i];
+        (&self.names[start..end], kind)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Kind)> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.iter().any(|(n, _)| n == name)
+    }
+
+    fn clear(&mut self) {
+        self.names.clear();
+        self.entries.clear();
+    }
+
+    fn push(&mut self, name: &[u8], kind: Kind) {
+        let start = self.names.len();
+        self.names.extend_from_slice(name);
+        self.entries.push((start, self.names.len(), kind));
+    }
+}
+
+/// One listed folder, as its visitor sees it.
+pub struct Folder<'a> {
+    /// Relative to the root, `/`-separated; empty for the root.
+    pub path: &'a [u8],
+    pub depth: usize,
+    pub fd: BorrowedFd<'a>,
+    /// The parent folder's descriptor, when it is still held (not for the root or
+    /// for folders deeper than [`MAX_CHAINED_DEPTH`]).
+    pub parent: Option<BorrowedFd<'a>>,
+    pub listing: &'a Listing,
+}
+
+impl Folder<'_> {
+    /// The folder's own name; empty for the root.
+    pub fn name(&self) -> &[u8] {
+        self.path.rsplit(|b| *b == b'/').next().unwrap_or_default()
+    }
+}
+
+/// What a walk does with each folder; one visitor per thread.
+pub trait Visitor: Send {
+    /// Look at a folder's listing and push the indices of the entries (folders) to
+    /// descend into.
+    fn visit(&mut self, folder: &Folder<'_>, descend: &mut Vec<usize>);
+    /// A folder that could not be opened or listed.
+    fn error(&mut self, path: &[u8], error: io::Error);
+}
+
+/// A folder waiting to be listed.
+struct Job {
+    path: Vec<u8>,
+    depth: usize,
+    /// The parent's descriptor, to open this folder by its name alone.
+    parent: Option<Arc<OwnedFd>>,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: Vec<Job>,
+    /// Jobs queued or being worked on; the walk ends when it reaches zero.
+    pending: usize,
+}
+
+struct Shared {
+    root: OwnedFd,
+    queue: Mutex<Queue>,
+    ready: Condvar,
+}
+
+/// Walk `root` on `threads` threads, never following symlinks; returns the visitors.
+pub fn walk<V: Visitor>(
+    root: &Path,
+    threads: usize,
+    make_visitor: impl Fn() -> V,
+) -> io::Result<Vec<V>> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    let root = rustix::fs::open(root, flags, Mode::empty())?;
+    let shared = Shared {
+        root,
+        queue: Mutex::new(Queue {
+            jobs: vec![Job {
+                path: Vec::new(),
+                depth: 0,
+                parent: None,
+            }],
+            pending: 1,
+        }),
+        ready: Condvar::new(),
+    };
+    let mut visitors: Vec<V> = (0..threads.max(1)).map(|_| make_visitor()).collect();
+    std::thread::scope(|s| {
+        let (first, others) = visitors.split_first_mut().expect("at least one visitor");
+        for visitor in others {
+            let shared = &shared;
+            s.spawn(move || work(shared, visitor));
+        }
+        work(&shared, first);
+    });
+    Ok(visitors)
+}
+
+/// Take jobs until none are left anywhere.
+fn work<V: Visitor>(shared: &Shared, visitor: &mut V) {
+    let mut listing = Listing::default();
+    let mut buffer = vec![std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
+    let mut descend = Vec::new();
+    let mut children = Vec::new();
+    loop {
+        let job = {
+            let mut queue = lock(&shared.queue);
+            loop {
+                if let Some(job) = queue.jobs.pop() {
+                    break job;
+                }
+                if queue.pending == 0 {
+                    return;
+                }
+                queue = shared.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        visit(
+            shared,
+            visitor,
+            job,
+            &mut listing,
+            &mut buffer,
+            &mut descend,
+            &mut children,
+        );
+        let mut queue = lock(&shared.queue);
+        let added = children.len();
+        queue.jobs.append(&mut children);
+        queue.pending = queue.pending + added - 1;
+        if queue.pending == 0 || added > 1 {
+            shared.ready.notify_all();
+        } else if added == 1 {
+            shared.ready.notify_one();
+        }
+    }
+}
+
+fn visit<V: Visitor>(
+    shared: &Shared,
+    visitor: &mut V,
+    job: Job,
+    listing: &mut Listing,
+    buffer: &mut [std::mem::MaybeUninit<u8>],
+    descend: &mut Vec<usize>,
+    children: &mut Vec<Job>,
+) {
+    let fd = match open_folder(shared, &job) {
+        Ok(fd) => fd,
+        Err(err) => return visitor.error(&job.path, err),
+    };
+    if let Err(err) = list(&fd, listing, buffer) {
+        return visitor.error(&job.path, err);
+    }
+    descend.clear();
+    visitor.visit(
+        &Folder {
+            path: &job.path,
+            depth: job.depth,
+            fd: fd.as_fd(),
+            parent: job.parent.as_deref().map(AsFd::as_fd),
+            listing,
+        },
+        descend,
+    );
+    if descend.is_empty() {
+        return;
+    }
+    let depth = job.depth + 1;
+    let parent = (depth <= MAX_CHAINED_DEPTH).then(|| Arc::new(fd));
+    for &i in descend.iter() {
+        let (name, _) = listing.get(i);
+        let mut path = Vec::with_capacity(job.path.len() + 1 + name.len());
+        path.extend_from_slice(&job.path);
+        if !path.is_empty() {
+            path.push(b'/');
+        }
+        path.extend_from_slice(name);
+        children.push(Job {
+            path,
+            depth,
+            parent: parent.clone(),
+        });
+    }
+}
+
+/// Open a queued folder by its name in its parent, or from the root; never
+/// through a symlink (a folder swapped for one while walking is an error).
+fn open_folder(shared: &Shared, job: &Job) -> io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    let (dir, path) = match &job.parent {
+        Some(parent) => (parent.as_fd(), last_component(&job.path)),
+        None if job.path.is_empty() => {
+            // The root itself: a second descriptor, so the job owns what it lists.
+            return rustix::io::dup(&shared.root).map_err(io::Error::from);
+        }
+        None => (shared.root.as_fd(), job.path.as_slice()),
+    };
+    rustix::fs::openat(dir, OsStr::from_bytes(path), flags, Mode::empty()).map_err(io::Error::from)
+}
+
+fn last_component(path: &[u8]) -> &[u8] {
+    path.rsplit(|b| *b == b'/').next().unwrap_or_default()
+}
+
+/// Read every entry of `fd` into `listing`, resolving unknown kinds with `lstat`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn list(
+    fd: &OwnedFd,
+    listing: &mut Listing,
+    buffer: &mut [std::mem::MaybeUninit<u8>],
+) -> io::Result<()> {
+    listing.clear();
+    let mut dir = rustix::fs::RawDir::new(fd, buffer);
+    while let Some(entry) = dir.next() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        let kind = match Kind::of(entry.file_type()) {
+            Some(kind) => kind,
+            None => kind_at(fd, name),
+        };
+        listing.push(name, kind);
+    }
+    Ok(())
+}
+
+/// Read every entry of `fd` into `listing`, resolving unknown kinds with `lstat`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn list(
+    fd: &OwnedFd,
+    listing: &mut Listing,
+    _buffer: &mut [std::mem::MaybeUninit<u8>],
+) -> io::Result<()> {
+    listing.clear();
+    let mut dir = rustix::fs::Dir::read_from(fd)?;
+    while let Some(entry) = dir.read() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        let kind = match Kind::of(entry.file_type()) {
+            Some(kind) => kind,
+            None => kind_at(fd, name),
+        };
+        listing.push(name, kind);
+    }
+    Ok(())
+}
+
+fn kind_at(fd: &OwnedFd, name: &[u8]) -> Kind {
+    rustix::fs::statat(fd, OsStr::from_bytes(name), AtFlags::SYMLINK_NOFOLLOW)
+        .ok()
+        .and_then(|stat| Kind::of(FileType::from_raw_mode(stat.st_mode)))
+        .unwrap_or(Kind::Other)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records every folder and file path it sees, descending everywhere.
+    #[derive(Default)]
+    struct Record {
+        seen: Vec<String>,
+        errors: Vec<String>,
+    }
+
+    impl Visitor for Record {
+        fn visit(&mut self, folder: &Folder<'_>, descend: &mut Vec<usize>) {
+            for (i, (name, kind)) in folder.listing.iter().enumerate() {
+                let mut path = folder.path.to_vec();
+                if !path.is_empty() {
+                    path.push(b'/');
+                }
+                path.extend_from_slice(name);
+                let path = String::from_utf8_lossy(&path).into_owned();
+                self.seen.push(format!("{path} {kind:?}"));
+                if kind == Kind::Dir {
+                    descend.push(i);
+                }
+            }
+        }
+        fn error(&mut self, path: &[u8], error: io::Error) {
+            self.errors
+                .push(format!("{}: {error}", String::from_utf8_lossy(path)));
+        }
+    }
+
+    fn walk_all(root: &Path, threads: usize) -> (Vec<String>, Vec<String>) {
+        let visitors = walk(root, threads, Record::default).unwrap();
+        let mut seen: Vec<String> = visitors.iter().flat_map(|v| v.seen.clone()).collect();
+        let errors = visitors.iter().flat_map(|v| v.errors.clone()).collect();
+        seen.sort();
+        (seen, errors)
+    }
+
+    #[test]
+    fn sees_every_entry_once_and_never_follows_symlinks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let mut expected = Vec::new();
+        // Deeper than MAX_CHAINED_DEPTH, so both ways of opening a folder are used.
+        let mut deep = String::from("deep");
+        for level in 0..MAX_CHAINED_DEPTH + 5 {
+            std::fs::create_dir_all(root.join(&deep)).unwrap();
+            expected.push(format!("{deep} Dir"));
+            std::fs::write(root.join(&deep).join("f.py"), "").unwrap();
+            expected.push(format!("{deep}/f.py File"));
+            deep = format!("{deep}/d{level}");
+        }
+        for w in 0..40 {
+            std::fs::create_dir_all(root.join(format!("wide/w{w}"))).unwrap();
+            expected.push(format!("wide/w{w} Dir"));
+        }
+        expected.push("wide Dir".into());
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.py"), "").unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
+        expected.push("link Symlink".into());
+        expected.sort();
+        for threads in [1, 2, 4] {
+            let (seen, errors) = walk_all(root, threads);
+            assert_eq!(seen, expected, "{threads} threads");
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("missing");
+        assert!(walk(&missing, 2, Record::default).is_err());
+    }
+}

@@ -316,7 +316,7 @@ fn stale_caches_at_any_depth_and_against_the_real_owner() {
         .join("/");
     repo.with_gitignore()
         .write("pyhygiene.toml", "exclude = [\"x.py\"]\n")
-        .write(&format!("{deep}/m.py"), "A = 1\n")
+        .write(format!("{deep}/m.py"), "A = 1\n")
         .write("x.pyw", "B = 2\n");
     python(
         &repo,
@@ -331,7 +331,7 @@ fn stale_caches_at_any_depth_and_against_the_real_owner() {
         "fresh caches are not stale"
     );
 
-    repo.write(&format!("{deep}/m.py"), "A = 100\n")
+    repo.write(format!("{deep}/m.py"), "A = 100\n")
         .write("x.pyw", "B = 200\n");
     let run = check(&repo);
     assert_eq!(

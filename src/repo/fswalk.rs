@@ -9,14 +9,18 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
-/// Below this depth a queued folder keeps its parent's descriptor open; deeper
-/// folders are opened from the root, so a pathological depth cannot exhaust
-/// descriptors (at most this many per thread are held).
-const MAX_CHAINED_DEPTH: usize = 48;
+/// Descriptors kept for the process besides the walk's own: standard streams, the
+/// pipes of the git processes running alongside, and slack.
+const RESERVED_FDS: usize = 32;
+/// Descriptors each walker thread has open at once: its folder and one file in it.
+const FDS_PER_THREAD: usize = 2;
+/// More held parents than this buys nothing: a busy walk holds a few dozen.
+const MAX_HELD_PARENTS: usize = 1024;
 
 /// The kind of an entry, never unknown: `DT_UNKNOWN` is resolved with `lstat`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,10 +90,8 @@ pub struct Folder<'a> {
     /// Relative to the root, `/`-separated; empty for the root.
     pub path: &'a [u8],
     pub depth: usize,
+    /// The folder, open while the visitor runs: open or stat its entries through it.
     pub fd: BorrowedFd<'a>,
-    /// The parent folder's descriptor, when it is still held (not for the root or
-    /// for folders deeper than [`MAX_CHAINED_DEPTH`]).
-    pub parent: Option<BorrowedFd<'a>>,
     pub listing: &'a Listing,
 }
 
@@ -113,8 +115,22 @@ pub trait Visitor: Send {
 struct Job {
     path: Vec<u8>,
     depth: usize,
-    /// The parent's descriptor, to open this folder by its name alone.
-    parent: Option<Arc<OwnedFd>>,
+    /// The parent's descriptor, to open this folder by its name alone; `None` opens
+    /// it from the root (the root itself, or when the budget of held parents is spent).
+    parent: Option<Arc<HeldFd>>,
+}
+
+/// A parent folder's descriptor held open for its queued children, counted against
+/// the walk's budget: a deep tree must not exhaust the process's descriptors.
+struct HeldFd {
+    fd: OwnedFd,
+    held: Arc<AtomicUsize>,
+}
+
+impl Drop for HeldFd {
+    fn drop(&mut self) {
+        self.held.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 #[derive(Default)]
@@ -122,12 +138,18 @@ struct Queue {
     jobs: Vec<Job>,
     /// Jobs queued or being worked on; the walk ends when it reaches zero.
     pending: usize,
+    /// A visitor panicked: everyone stops, and the panic reaches the caller.
+    aborted: bool,
 }
 
 struct Shared {
     root: OwnedFd,
     queue: Mutex<Queue>,
     ready: Condvar,
+    /// Parent descriptors held now, how many may be, and the most held at once.
+    held: Arc<AtomicUsize>,
+    max_held: usize,
+    peak_held: AtomicUsize,
 }
 
 /// Walk `root` on `threads` threads, never following symlinks; returns the visitors.
@@ -136,6 +158,20 @@ pub fn walk<V: Visitor>(
     threads: usize,
     make_visitor: impl Fn() -> V,
 ) -> io::Result<Vec<V>> {
+    let threads = threads.max(1);
+    let budget = descriptor_limit()
+        .saturating_sub(RESERVED_FDS + FDS_PER_THREAD * threads)
+        .min(MAX_HELD_PARENTS);
+    walk_counted(root, threads, budget, make_visitor).map(|(visitors, _)| visitors)
+}
+
+/// The walk, and the most parent descriptors it held at once.
+fn walk_counted<V: Visitor>(
+    root: &Path,
+    threads: usize,
+    max_held: usize,
+    make_visitor: impl Fn() -> V,
+) -> io::Result<(Vec<V>, usize)> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
     let root = rustix::fs::open(root, flags, Mode::empty())?;
     let shared = Shared {
@@ -147,8 +183,12 @@ pub fn walk<V: Visitor>(
                 parent: None,
             }],
             pending: 1,
+            aborted: false,
         }),
         ready: Condvar::new(),
+        held: Arc::default(),
+        max_held,
+        peak_held: AtomicUsize::new(0),
     };
     let mut visitors: Vec<V> = (0..threads.max(1)).map(|_| make_visitor()).collect();
     std::thread::scope(|s| {
@@ -159,11 +199,32 @@ pub fn walk<V: Visitor>(
         }
         work(&shared, first);
     });
-    Ok(visitors)
+    Ok((visitors, shared.peak_held.into_inner()))
+}
+
+/// The soft limit on open descriptors (a conservative guess if it cannot be read).
+fn descriptor_limit() -> usize {
+    rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .map_or(1024, |n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Stops the other threads if this one unwinds, so a panic ends the walk (and
+/// reaches the caller) instead of leaving them waiting for its jobs forever.
+struct AbortOnPanic<'a>(&'a Shared);
+
+impl Drop for AbortOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            lock(&self.0.queue).aborted = true;
+            self.0.ready.notify_all();
+        }
+    }
 }
 
 /// Take jobs until none are left anywhere.
 fn work<V: Visitor>(shared: &Shared, visitor: &mut V) {
+    let _guard = AbortOnPanic(shared);
     let mut listing = Listing::default();
     let mut buffer = vec![std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
     let mut descend = Vec::new();
@@ -172,6 +233,9 @@ fn work<V: Visitor>(shared: &Shared, visitor: &mut V) {
         let job = {
             let mut queue = lock(&shared.queue);
             loop {
+                if queue.aborted {
+                    return;
+                }
                 if let Some(job) = queue.jobs.pop() {
                     break job;
                 }
@@ -211,7 +275,10 @@ fn visit<V: Visitor>(
     descend: &mut Vec<usize>,
     children: &mut Vec<Job>,
 ) {
-    let fd = match open_folder(shared, &job) {
+    let fd = open_folder(shared, &job);
+    // Open (or not): the parent's descriptor is no longer needed by this job.
+    drop(job.parent);
+    let fd = match fd {
         Ok(fd) => fd,
         Err(err) => return visitor.error(&job.path, err),
     };
@@ -224,7 +291,6 @@ fn visit<V: Visitor>(
             path: &job.path,
             depth: job.depth,
             fd: fd.as_fd(),
-            parent: job.parent.as_deref().map(AsFd::as_fd),
             listing,
         },
         descend,
@@ -233,7 +299,19 @@ fn visit<V: Visitor>(
         return;
     }
     let depth = job.depth + 1;
-    let parent = (depth <= MAX_CHAINED_DEPTH).then(|| Arc::new(fd));
+    // Hold this folder open for its children while the budget allows; past it they
+    // are opened from the root (slower, but never out of descriptors).
+    let held = shared.held.fetch_add(1, Ordering::Relaxed);
+    let parent = if held < shared.max_held {
+        shared.peak_held.fetch_max(held + 1, Ordering::Relaxed);
+        Some(Arc::new(HeldFd {
+            fd,
+            held: Arc::clone(&shared.held),
+        }))
+    } else {
+        shared.held.fetch_sub(1, Ordering::Relaxed);
+        None
+    };
     for &i in descend.iter() {
         let (name, _) = listing.get(i);
         let mut path = Vec::with_capacity(job.path.len() + 1 + name.len());
@@ -255,7 +333,7 @@ fn visit<V: Visitor>(
 fn open_folder(shared: &Shared, job: &Job) -> io::Result<OwnedFd> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
     let (dir, path) = match &job.parent {
-        Some(parent) => (parent.as_fd(), last_component(&job.path)),
+        Some(parent) => (parent.fd.as_fd(), last_component(&job.path)),
         None if job.path.is_empty() => {
             // The root itself: a second descriptor, so the job owns what it lists.
             return rustix::io::dup(&shared.root).map_err(io::Error::from);
@@ -360,8 +438,10 @@ mod tests {
         }
     }
 
-    fn walk_all(root: &Path, threads: usize) -> (Vec<String>, Vec<String>) {
-        let visitors = walk(root, threads, Record::default).unwrap();
+    fn walk_all(root: &Path, threads: usize, max_held: usize) -> (Vec<String>, Vec<String>) {
+        let visitors = walk_counted(root, threads, max_held, Record::default)
+            .map(|(v, _)| v)
+            .unwrap();
         let mut seen: Vec<String> = visitors.iter().flat_map(|v| v.seen.clone()).collect();
         let errors = visitors.iter().flat_map(|v| v.errors.clone()).collect();
         seen.sort();
@@ -373,9 +453,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         let mut expected = Vec::new();
-        // Deeper than MAX_CHAINED_DEPTH, so both ways of opening a folder are used.
+        // Deeper than the smaller budget below, so both ways of opening a folder are used.
         let mut deep = String::from("deep");
-        for level in 0..MAX_CHAINED_DEPTH + 5 {
+        for level in 0..60 {
             std::fs::create_dir_all(root.join(&deep)).unwrap();
             expected.push(format!("{deep} Dir"));
             std::fs::write(root.join(&deep).join("f.py"), "").unwrap();
@@ -392,11 +472,53 @@ mod tests {
         std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
         expected.push("link Symlink".into());
         expected.sort();
-        for threads in [1, 2, 4] {
-            let (seen, errors) = walk_all(root, threads);
-            assert_eq!(seen, expected, "{threads} threads");
+        for (threads, max_held) in [(1, 1024), (2, 1024), (4, 1024), (2, 3), (3, 0)] {
+            let (seen, errors) = walk_all(root, threads, max_held);
+            assert_eq!(seen, expected, "{threads} threads, {max_held} held");
             assert!(errors.is_empty(), "{errors:?}");
         }
+    }
+
+    /// Never more parents held than the budget, whatever the tree's shape; and a
+    /// budget of one or none still walks everything.
+    #[test]
+    fn held_descriptors_stay_within_the_budget() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut deep = tmp.path().to_path_buf();
+        for level in 0..40 {
+            deep.push(format!("d{level}"));
+            for x in 0..5 {
+                std::fs::create_dir_all(deep.join(format!("x{x}"))).unwrap();
+            }
+        }
+        for (threads, max_held) in [(2, 0), (2, 1), (2, 5), (4, 7), (1, 1024)] {
+            let (visitors, peak) =
+                walk_counted(tmp.path(), threads, max_held, Record::default).unwrap();
+            assert!(peak <= max_held, "{peak} held, budget {max_held}");
+            let seen: usize = visitors.iter().map(|v| v.seen.len()).sum();
+            assert_eq!(seen, 40 * 6, "{threads} threads, budget {max_held}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "visitor failed")]
+    fn a_panicking_visitor_ends_the_walk() {
+        struct Panics;
+        impl Visitor for Panics {
+            fn visit(&mut self, folder: &Folder<'_>, descend: &mut Vec<usize>) {
+                if folder.name() == b"boom" {
+                    panic!("visitor failed");
+                }
+                descend.extend(0..folder.listing.len());
+            }
+            fn error(&mut self, _: &[u8], _: io::Error) {}
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        for i in 0..50 {
+            std::fs::create_dir_all(tmp.path().join(format!("a{i}/b"))).unwrap();
+        }
+        std::fs::create_dir_all(tmp.path().join("a7/boom")).unwrap();
+        let _ = walk(tmp.path(), 3, || Panics);
     }
 
     #[test]

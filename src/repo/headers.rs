@@ -15,15 +15,15 @@ use crate::repo::walk::{split_last, SourceStat, Worktree};
 
 impl Worktree {
     /// Complete what the walk read: the header of every live cache in `__pycache__`
-    /// and its source's stat, for the few it could not (its source was found only
-    /// after the walk, or the folder was too deep to keep its parent open), folder by
-    /// folder with `openat`/`statat` on two threads. Orphans and legacy files are not
-    /// kept: no rule needs them.
+    /// and its source's stat, for the few it could not (the first source candidate
+    /// was not the owner), folder by folder with `openat`/`statat` on two threads.
+    /// Orphans and legacy files are not kept: no rule needs them. Headers that could
+    /// not be read become notes.
     pub(crate) fn read_headers(&mut self, root: &Path) {
         let mut wanted = Vec::new();
         for (i, c) in self.caches.iter_mut().enumerate() {
             let live = c.owner.is_some()
-                && !c.is_symlink
+                && c.is_file
                 && split_last(split_last(c.path.as_os_str().as_bytes()).0).1 == b"__pycache__";
             if !live {
                 c.head = None;
@@ -32,9 +32,17 @@ impl Worktree {
                 wanted.push(i);
             }
         }
-        if wanted.is_empty() {
-            return;
+        if !wanted.is_empty() {
+            self.read_wanted(root, wanted);
         }
+        for cache in &self.caches {
+            if let Some(Err(err)) = &cache.head {
+                self.errors.push(format!("{}: {err}", cache.path.display()));
+            }
+        }
+    }
+
+    fn read_wanted(&mut self, root: &Path, mut wanted: Vec<usize>) {
         wanted.sort_unstable_by(|&a, &b| {
             self.caches[a]
                 .path
@@ -139,7 +147,8 @@ fn open_dir(root: &Path, relative: &[u8]) -> io::Result<OwnedFd> {
 /// The first 16 bytes of a file in `dir` (every `.pyc` header generation fits);
 /// never through a symlink.
 pub(crate) fn read_head_at(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Vec<u8>, String> {
-    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    // Non-blocking: a file swapped for a named pipe since the listing cannot hang us.
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
     let error = |e: rustix::io::Errno| io::Error::from(e).to_string();
     let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(error)?;
     let mut head = [0u8; pyc::MAX_HEADER_LEN];
@@ -174,6 +183,11 @@ pub(crate) fn file_stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceSta
         mtime: stat.st_mtime as i64,
         size: stat.st_size as u64,
     })
+}
+
+/// Does `name` exist in `dir`, followed through symlinks?
+pub(crate) fn exists_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
+    rustix::fs::statat(dir, name, AtFlags::empty()).is_ok()
 }
 
 /// Is `name` in `dir`, followed through symlinks, a regular file?

@@ -39,6 +39,8 @@ pub struct SourceStat {
 pub struct CacheFile {
     pub path: PathBuf,
     pub is_symlink: bool,
+    /// A regular file (not a symlink, folder, pipe or device): only these are read.
+    pub is_file: bool,
     /// Up to the first 16 bytes, when headers were asked for; `Err` when unreadable.
     pub head: Option<Result<Vec<u8>, String>>,
     /// The existing source that owns it (CPython's naming), resolved after the walk.
@@ -172,6 +174,7 @@ impl Worktree {
     fn merge(parts: Vec<Partial>) -> (Worktree, Vec<PathBuf>) {
         let mut tree = Worktree::default();
         let mut nested = Vec::new();
+        let mut unreadable: Vec<PathBuf> = Vec::new();
         let mut pycache_dirs = Vec::new();
         let mut entries: HashMap<PathBuf, usize> = HashMap::new();
         let mut source_dirs: Vec<PathBuf> = Vec::new();
@@ -187,13 +190,16 @@ impl Worktree {
             tree.gitignores.extend(part.gitignores);
             tree.errors.extend(part.errors);
             nested.extend(part.nested);
+            unreadable.extend(part.unreadable);
         }
         // Sorted by bytes: a folder comes before everything inside it.
         source_dirs.sort_unstable_by(|a, b| bytes_of(a).cmp(bytes_of(b)));
         source_dirs.dedup_by(|a, b| bytes_of(a) == bytes_of(b));
         tree.source_dirs = source_dirs;
+        // A `__pycache__` that could not be listed is not known to be empty.
         tree.pycache_dirs = pycache_dirs
             .into_iter()
+            .filter(|dir| !unreadable.contains(dir))
             .map(|dir| {
                 let count = entries.get(&dir).copied().unwrap_or(0);
                 (dir, count)
@@ -254,6 +260,8 @@ struct Partial {
     errors: Vec<String>,
     /// Folders holding a `.git`: other repositories, not descended into.
     nested: Vec<PathBuf>,
+    /// Folders that could not be opened or listed.
+    unreadable: Vec<PathBuf>,
 }
 
 /// One walker thread's visitor: sorts each folder's entries into a [`Partial`].
@@ -276,7 +284,7 @@ impl Visitor for Collector {
                 return;
             }
             // A virtualenv is never walked; a `__pycache__` folder is never one.
-            if !in_pycache && folder.listing.contains(b"pyvenv.cfg") {
+            if !in_pycache && is_virtualenv(folder) {
                 return;
             }
         }
@@ -312,6 +320,7 @@ impl Visitor for Collector {
     }
 
     fn error(&mut self, path: &[u8], error: io::Error) {
+        self.part.unreadable.push(path_of(path));
         let path = if path.is_empty() { b"." } else { path };
         self.part
             .errors
@@ -341,6 +350,7 @@ impl Collector {
             let mut cache = CacheFile {
                 path: path_of(relative),
                 is_symlink: kind == Kind::Symlink,
+                is_file: kind == Kind::File,
                 head: None,
                 source_stat: None,
                 owner: None,
@@ -373,22 +383,33 @@ impl Collector {
     }
 }
 
+/// Does the folder hold a `pyvenv.cfg` (anything that exists under that name; a
+/// dangling symlink does not count)?
+fn is_virtualenv(folder: &Folder<'_>) -> bool {
+    folder.listing.iter().any(|(name, kind)| {
+        name == b"pyvenv.cfg" && (kind != Kind::Symlink || headers::exists_at(folder.fd, name))
+    })
+}
+
 /// Read a `__pycache__` file's header through its open folder, and stat the first
-/// source candidate that exists in the parent folder (the owner, unless the owner
+/// source candidate that is a file in the folder above (the owner, unless the owner
 /// resolution after the walk says otherwise; then it is stat'ed again).
 fn read_while_walking(folder: &Folder<'_>, name: &[u8], cache: &mut CacheFile) {
     let Some(parsed) = pyc::classify_bytes(name, true) else {
         return;
     };
     cache.head = Some(headers::read_head_at(folder.fd, name));
-    let Some(parent) = folder.parent else {
-        return;
-    };
+    // Sources sit beside `__pycache__`: `../name` from the folder we hold open.
+    let mut up = b"../".to_vec();
     cache.probe = parsed
         .source_candidates()
         .iter()
         .enumerate()
-        .find_map(|(i, source)| headers::file_stat_at(parent, source).map(|stat| (i, stat)));
+        .find_map(|(i, source)| {
+            up.truncate(3);
+            up.extend_from_slice(source);
+            headers::file_stat_at(folder.fd, &up).map(|stat| (i, stat))
+        });
 }
 
 fn path_from(bytes: &[u8]) -> &Path {

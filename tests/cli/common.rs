@@ -190,6 +190,26 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Run pyhygiene through `sh -c SCRIPT`, where the script ends by running
+    /// `"$@"` (the binary and `args`): to set limits such as `ulimit -n` first.
+    pub fn run_under<I, S>(&self, script: &str, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("sh");
+        isolate(&mut cmd);
+        cmd.current_dir(&self.root)
+            .arg("-c")
+            .arg(script)
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_pyhygiene"))
+            .args(args);
+        output_to_run(cmd.output().unwrap())
+    }
+}
+
 /// Owned `(code, path)` pairs from literals, for comparisons.
 pub fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items

@@ -10,3 +10,4 @@ mod formats;
 mod ignores;
 mod review;
 mod snapshots;
+mod walk;

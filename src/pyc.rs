@@ -137,7 +137,18 @@ impl CacheName<'_, str> {
     }
 }
 
-impl CacheName<'_, [u8]> {
+impl<'a> CacheName<'a, [u8]> {
+    /// The source candidates as `(stem, suffix)` pieces to join, best first, without
+    /// allocating (a literal name such as `.py` comes as an empty stem and the name).
+    pub fn candidate_parts(&self) -> impl Iterator<Item = (&'a [u8], &'static [u8])> {
+        owners(self).into_iter().flat_map(|o| {
+            o.suffixes
+                .iter()
+                .map(move |suffix| (o.stem, suffix.as_bytes()))
+                .chain(o.literal.map(|name| (&b""[..], name.as_bytes())))
+        })
+    }
+
     /// [`CacheName::source_candidates`] for byte names.
     pub fn source_candidates(&self) -> Vec<Vec<u8>> {
         owners(self).map_or_else(Vec::new, |o| {
@@ -1297,7 +1308,9 @@ for mode in pc.PycInvalidationMode:
         ) {
             let name = [&name[..], suffix].concat();
             if let Some(parsed) = classify_bytes(&name, in_pycache) {
-                let _ = parsed.source_candidates();
+                let joined: Vec<Vec<u8>> =
+                    parsed.candidate_parts().map(|(stem, suffix)| [stem, suffix].concat()).collect();
+                prop_assert_eq!(joined, parsed.source_candidates());
                 let _ = parsed.tag();
             }
         }

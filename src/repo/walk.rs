@@ -1,7 +1,7 @@
 //! The worktree file set: one parallel walk over the files on disk, ignored ones
 //! included, keeping only what the worktree rules look at.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::hash::BuildHasherDefault;
 use std::io;
@@ -146,13 +146,16 @@ impl Worktree {
                 cache.kind = Some(parsed.kind());
                 let dir = if in_pycache { grandparent } else { parent };
                 let probe = cache.probe.take();
-                for (index, source) in parsed.source_candidates().iter().enumerate() {
-                    candidate.clear();
-                    candidate.extend_from_slice(dir);
-                    if !dir.is_empty() {
-                        candidate.push(b'/');
-                    }
-                    candidate.extend_from_slice(source);
+                candidate.clear();
+                candidate.extend_from_slice(dir);
+                if !dir.is_empty() {
+                    candidate.push(b'/');
+                }
+                let base = candidate.len();
+                for (index, (stem, suffix)) in parsed.candidate_parts().enumerate() {
+                    candidate.truncate(base);
+                    candidate.extend_from_slice(stem);
+                    candidate.extend_from_slice(suffix);
                     if has(candidate.as_slice()) {
                         cache.owner = Some(path_of(&candidate));
                         cache.source_stat = probe.filter(|(i, _)| *i == index).map(|(_, s)| s);
@@ -176,15 +179,13 @@ impl Worktree {
         let mut nested = Vec::new();
         let mut unreadable: Vec<PathBuf> = Vec::new();
         let mut pycache_dirs = Vec::new();
-        let mut entries: HashMap<PathBuf, usize> = HashMap::new();
+        let mut counts: Vec<(PathBuf, usize)> = Vec::new();
         let mut source_dirs: Vec<PathBuf> = Vec::new();
         for part in parts {
             tree.caches.extend(part.caches);
             tree.sources.push(part.sources);
             pycache_dirs.extend(part.pycache_dirs);
-            for (dir, count) in part.pycache_counts {
-                *entries.entry(dir).or_default() += count;
-            }
+            counts.extend(part.pycache_counts);
             source_dirs.extend(part.source_dirs);
             tree.pycache_files.extend(part.pycache_files);
             tree.gitignores.extend(part.gitignores);
@@ -196,12 +197,20 @@ impl Worktree {
         source_dirs.sort_unstable_by(|a, b| bytes_of(a).cmp(bytes_of(b)));
         source_dirs.dedup_by(|a, b| bytes_of(a) == bytes_of(b));
         tree.source_dirs = source_dirs;
-        // A `__pycache__` that could not be listed is not known to be empty.
+        // Each folder was listed once, by one thread: join its count by path. A
+        // `__pycache__` that could not be listed is not known to be empty: left out.
+        counts.sort_unstable_by(|a, b| bytes_of(&a.0).cmp(bytes_of(&b.0)));
+        unreadable.sort_unstable_by(|a, b| bytes_of(a).cmp(bytes_of(b)));
+        let find = |dir: &Path| counts.binary_search_by(|(c, _)| bytes_of(c).cmp(bytes_of(dir)));
         tree.pycache_dirs = pycache_dirs
             .into_iter()
-            .filter(|dir| !unreadable.contains(dir))
+            .filter(|dir| {
+                unreadable
+                    .binary_search_by(|u| bytes_of(u).cmp(bytes_of(dir)))
+                    .is_err()
+            })
             .map(|dir| {
-                let count = entries.get(&dir).copied().unwrap_or(0);
+                let count = find(&dir).map_or(0, |i| counts[i].1);
                 (dir, count)
             })
             .collect();
@@ -252,7 +261,7 @@ struct Partial {
     caches: Vec<CacheFile>,
     sources: SourceSet,
     pycache_dirs: Vec<PathBuf>,
-    /// Entries seen inside `__pycache__` folders, counted per run of one folder.
+    /// Entries of each `__pycache__` folder this thread listed.
     pycache_counts: Vec<(PathBuf, usize)>,
     source_dirs: Vec<PathBuf>,
     pycache_files: Vec<PathBuf>,
@@ -402,12 +411,12 @@ fn read_while_walking(folder: &Folder<'_>, name: &[u8], cache: &mut CacheFile) {
     // Sources sit beside `__pycache__`: `../name` from the folder we hold open.
     let mut up = b"../".to_vec();
     cache.probe = parsed
-        .source_candidates()
-        .iter()
+        .candidate_parts()
         .enumerate()
-        .find_map(|(i, source)| {
+        .find_map(|(i, (stem, suffix))| {
             up.truncate(3);
-            up.extend_from_slice(source);
+            up.extend_from_slice(stem);
+            up.extend_from_slice(suffix);
             headers::file_stat_at(folder.fd, &up).map(|stat| (i, stat))
         });
 }

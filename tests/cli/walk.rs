@@ -73,7 +73,14 @@ fn named_pipe_in_pycache_is_not_read() {
     assert!(status.success());
     let run = repo.run_under(
         "exec timeout 60 \"$@\"",
-        ["check", "--select", "ALL", "--output-format", "json", "--quiet"],
+        [
+            "check",
+            "--select",
+            "ALL",
+            "--output-format",
+            "json",
+            "--quiet",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(

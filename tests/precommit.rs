@@ -45,7 +45,7 @@ fn with_live_cache(repo: &Repo) {
 
 #[test]
 fn check_and_fix_hooks_with_real_pre_commit() {
-    let cache = "pkg/__pycache__/m.cpython-311.pyc";
+    let cache = &format!("pkg/__pycache__/m.{}.pyc", common::tag());
 
     // The check hook fails on a staged .pyc and names the rule.
     let repo = Repo::new();
@@ -65,8 +65,10 @@ fn check_and_fix_hooks_with_real_pre_commit() {
         run.stdout
     );
     assert!(
-        run.stdout
-            .contains("m.cpython-311.pyc: bytecode cache is tracked by git"),
+        run.stdout.contains(&format!(
+            "m.{}.pyc: bytecode cache is tracked by git",
+            common::tag()
+        )),
         "{}",
         run.stdout
     );

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::common::{pairs, python, Repo};
+use crate::common::{pairs, python, python3, tag, Repo};
 
 /// Acceptance: pyhygiene and CPython's own `cache_from_source` agree on every
 /// bytecode file of a tree made by compileall and then mutated (tests/data/differential.py).
@@ -91,7 +91,7 @@ fn orphans_legacy_and_empty_folders() {
         .remove("legacy/mod.py")
         .write("legacy/beside.py", "")
         .write("legacy/beside.pyc", "")
-        .write("pkg/__pycache__/keep.cpython-311.pyc.12345", "")
+        .write(format!("pkg/__pycache__/keep.{}.pyc.12345", tag()), "")
         .write(
             "pkg/__pycache__/notes.txt",
             "not bytecode: never reported by PYH201",
@@ -101,7 +101,7 @@ fn orphans_legacy_and_empty_folders() {
     repo.write("odd/__pycache__", "a file")
         .write("odd/x.py", "");
     let run = repo.run(["check", "--select", "PYH2", "--output-format", "json"]);
-    let tag = "cpython-311";
+    let tag = tag();
     assert_eq!(
         run.findings(),
         pairs(&[
@@ -207,7 +207,7 @@ fn stale_timestamp_and_hash_pycs() {
     let run = check(&repo);
     assert_eq!(
         run.findings(),
-        pairs(&[("PYH205", "__pycache__/h.cpython-311.pyc")])
+        vec![("PYH205".to_string(), format!("__pycache__/h.{}.pyc", tag()))]
     );
     assert_eq!(
         run.json()["diagnostics"][0]["message"],
@@ -217,10 +217,10 @@ fn stale_timestamp_and_hash_pycs() {
     let run = check(&repo);
     assert_eq!(
         run.findings(),
-        pairs(&[
-            ("PYH205", "__pycache__/h.cpython-311.pyc"),
-            ("PYH205", "__pycache__/m.cpython-311.pyc")
-        ])
+        vec![
+            ("PYH205".to_string(), format!("__pycache__/h.{}.pyc", tag())),
+            ("PYH205".to_string(), format!("__pycache__/m.{}.pyc", tag())),
+        ]
     );
     assert_eq!(
         run.json()["diagnostics"][1]["message"],
@@ -249,23 +249,39 @@ fn not_bytecode_and_inconsistent_tags() {
         .write("n.py", "")
         .write("e.py", "");
     python(&repo, "import py_compile; py_compile.compile('m.py')");
-    // A 3.11 pyc under a 3.12 name, a garbage pyc and an empty one.
+    // This python's pyc under another version's name, a garbage pyc and an empty one.
+    let python = python3();
+    let (other_tag, other_version) = if python.tag == "cpython-312" {
+        ("cpython-311", "3.11")
+    } else {
+        ("cpython-312", "3.12")
+    };
     std::fs::copy(
-        repo.path("__pycache__/m.cpython-311.pyc"),
-        repo.path("__pycache__/m.cpython-312.pyc"),
+        repo.path(format!("__pycache__/m.{}.pyc", python.tag)),
+        repo.path(format!("__pycache__/m.{other_tag}.pyc")),
     )
     .unwrap();
     repo.write("__pycache__/n.cpython-311.pyc", "garbage!garbage!")
         .write("__pycache__/e.cpython-311.pyc", "");
     let run = repo.run(["check", "--select", "PYH205", "--output-format", "json"]);
     let got = run.messages();
+    let inconsistent = format!(
+        "inconsistent: the tag `{other_tag}` says Python {other_version}, the magic number {} says Python {}",
+        python.magic, python.version
+    );
     assert_eq!(
         got,
-        pairs(&[
-            ("__pycache__/e.cpython-311.pyc", "empty file; CPython will rewrite it"),
-            ("__pycache__/m.cpython-312.pyc", "inconsistent: the tag `cpython-312` says Python 3.12, the magic number 3495 says Python 3.11"),
-            ("__pycache__/n.cpython-311.pyc", "not bytecode: bad magic [67, 61, 72, 62]; CPython will rewrite it"),
-        ])
+        vec![
+            (
+                "__pycache__/e.cpython-311.pyc".to_string(),
+                "empty file; CPython will rewrite it".to_string()
+            ),
+            (format!("__pycache__/m.{other_tag}.pyc"), inconsistent),
+            (
+                "__pycache__/n.cpython-311.pyc".to_string(),
+                "not bytecode: bad magic [67, 61, 72, 62]; CPython will rewrite it".to_string()
+            ),
+        ]
     );
 }
 
@@ -338,11 +354,11 @@ fn stale_caches_at_any_depth_and_against_the_real_owner() {
         run.messages(),
         vec![
             (
-                "__pycache__/x.cpython-311.pyc".to_string(),
+                format!("__pycache__/x.{}.pyc", tag()),
                 "stale: header says source size 6, `x.pyw` has 8 bytes".to_string()
             ),
             (
-                format!("{deep}/__pycache__/m.cpython-311.pyc"),
+                format!("{deep}/__pycache__/m.{}.pyc", tag()),
                 format!("stale: header says source size 6, `{deep}/m.py` has 8 bytes")
             ),
         ]

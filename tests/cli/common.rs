@@ -309,6 +309,42 @@ pub fn test_venv() -> PathBuf {
 }
 
 /// Run a snippet of the real python3 in the repository; panics when it fails.
+/// What the machine's `python3` is, asked once: its cache tag (`cpython-311`), its
+/// magic number and its `major.minor`. Tests name the files it writes with these.
+pub struct Python {
+    pub tag: String,
+    pub magic: u16,
+    pub version: String,
+}
+
+pub fn python3() -> &'static Python {
+    static PYTHON: std::sync::OnceLock<Python> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let output = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, importlib.util as u; \
+                 print(sys.implementation.cache_tag, int.from_bytes(u.MAGIC_NUMBER[:2], 'little'), \
+                 '%d.%d' % sys.version_info[:2])",
+            ])
+            .output()
+            .expect("python3 runs");
+        let text = String::from_utf8(output.stdout).unwrap();
+        let mut words = text.split_whitespace();
+        let mut next = || words.next().expect("tag, magic, version").to_owned();
+        Python {
+            tag: next(),
+            magic: next().parse().unwrap(),
+            version: next(),
+        }
+    })
+}
+
+/// The machine's python3 cache tag (`cpython-311` on the development machine).
+pub fn tag() -> &'static str {
+    &python3().tag
+}
+
 pub fn python(repo: &Repo, code: &str) {
     let output = Command::new("python3")
         .arg("-c")

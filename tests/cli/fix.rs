@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::common::{changed, python, snapshot, Repo};
+use crate::common::{changed, python, snapshot, tag, Repo};
 
 /// A repository with every rule family violated.
 fn messy_repo() -> Repo {
@@ -65,7 +65,7 @@ fn fix_then_check_is_clean_and_idempotent() {
     );
 
     // The live tracked cache left the index, stayed on disk, and is ignored now.
-    let live = "pkg/__pycache__/live.cpython-311.pyc";
+    let live = &format!("pkg/__pycache__/live.{}.pyc", tag());
     assert!(!index(&repo).contains(live));
     assert!(repo.path(live).is_file());
     let status = repo.git([
@@ -292,7 +292,7 @@ fn sources_and_virtualenvs_are_never_touched() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert_eq!(
         changed(&before, &snapshot(&repo.root)),
-        ["pkg/__pycache__/b.cpython-311.pyc"]
+        [format!("pkg/__pycache__/b.{}.pyc", tag())]
     );
 }
 

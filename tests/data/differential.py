@@ -26,7 +26,9 @@ import sys
 ROOT = os.path.abspath(sys.argv[1])
 rng = random.Random(1234)
 TAG = sys.implementation.cache_tag
-FOREIGN = ["cpython-36", "cpython-312", "pypy39", "graalpy241-311"]
+# Another CPython's tag besides the running one (3.12 where 3.11 runs, and vice versa).
+OTHER = "cpython-311" if TAG == "cpython-312" else "cpython-312"
+FOREIGN = ["cpython-36", OTHER, "pypy39", "graalpy241-311"]
 PYTEST = TAG + "-pytest-8.3.2"
 
 STEMS = [
@@ -79,7 +81,7 @@ def build():
             for tag in FOREIGN:
                 copy_as(real, cache_for(src, tag, ""))
             copy_as(real, cache_for(src, PYTEST, ""))
-            copy_as(real, cache_for(src, "cpython-312", 1))
+            copy_as(real, cache_for(src, OTHER, 1))
             # Python 3.2-3.4 wrote optimized caches as .pyo.
             if "." not in stem:
                 copy_as(real, cache_for(src, "cpython-34", "")[:-1] + "o")

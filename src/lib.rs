@@ -88,7 +88,10 @@ struct Session {
 
 impl Session {
     fn open(paths: &[std::path::PathBuf], common: &CommonArgs) -> Result<Session, Error> {
-        let (root, root_scope) = Root::discover(common.root.as_deref())?;
+        let (root, root_scope) = match &common.root {
+            Some(dir) => Root::discover(Some(dir))?,
+            None => Root::discover_for(paths)?,
+        };
         let config = if common.no_config {
             None
         } else {

@@ -38,12 +38,58 @@ impl Root {
                 })?,
             None => std::env::current_dir()?,
         };
-        let (root, scope) = match git::discover(&start)? {
+        let (root, scope) = Root::around(&start)?;
+        let scope = scope.filter(|_| explicit.is_some());
+        root.refuse_skipped_folders()?;
+        Ok((root, scope))
+    }
+
+    /// [`Root::discover`] without `--root`, when PATHS are given: a PATH in another
+    /// repository than the current folder's (or given from outside any repository)
+    /// brings its own work tree, so `pyhygiene check ../other-repo` checks that one.
+    /// PATHS in two repositories are an error, reported when they are made relative.
+    pub fn discover_for(paths: &[PathBuf]) -> Result<(Root, Option<PathBuf>), Error> {
+        let here = std::env::current_dir()?;
+        let (root, _) = Root::around(&here)?;
+        let Some(first) = paths.first() else {
+            root.refuse_skipped_folders()?;
+            return Ok((root, None));
+        };
+        let inside = root.relativize(first).is_ok();
+        if root.is_git && inside {
+            root.refuse_skipped_folders()?;
+            return Ok((root, None));
+        }
+        // The folder of the first PATH (if it exists: a missing one is reported later).
+        let absolute = normalize(&here.join(first));
+        let folder = if absolute.is_dir() {
+            Some(absolute.as_path())
+        } else {
+            absolute.parent().filter(|p| p.is_dir())
+        };
+        let Some(folder) = folder.and_then(|f| f.canonicalize().ok()) else {
+            root.refuse_skipped_folders()?;
+            return Ok((root, None));
+        };
+        let (theirs, _) = Root::around(&folder)?;
+        let root = if theirs.is_git || !inside {
+            theirs
+        } else {
+            root
+        };
+        root.refuse_skipped_folders()?;
+        Ok((root, None))
+    }
+
+    /// The work tree around `start`, or `start` itself outside git; and `start`
+    /// relative to it when it is a folder below the top.
+    fn around(start: &Path) -> Result<(Root, Option<PathBuf>), Error> {
+        Ok(match git::discover(start)? {
             Some(paths) => {
                 let scope = start
                     .strip_prefix(&paths.toplevel)
                     .ok()
-                    .filter(|rel| explicit.is_some() && !rel.as_os_str().is_empty())
+                    .filter(|rel| !rel.as_os_str().is_empty())
                     .map(Path::to_owned);
                 let root = Root {
                     path: paths.toplevel.clone(),
@@ -54,15 +100,13 @@ impl Root {
             }
             None => (
                 Root {
-                    path: start,
+                    path: start.to_owned(),
                     is_git: false,
                     git: None,
                 },
                 None,
             ),
-        };
-        root.refuse_skipped_folders()?;
-        Ok((root, scope))
+        })
     }
 
     /// SPEC §2 folders are never looked into, and that includes being the root.

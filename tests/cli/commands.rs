@@ -83,3 +83,54 @@ fn completions_and_man_page() {
     assert!(man.stdout.contains("completions"));
     assert_eq!(dir.run(["completions", "tcsh"]).code, 2);
 }
+
+/// `pyhygiene check PATH` where PATH is (in) another repository than the current
+/// folder's, or given from outside any repository, checks that repository; PATHS
+/// in two repositories are an error.
+#[test]
+fn a_path_brings_its_own_repository() {
+    let theirs = Repo::new();
+    theirs
+        .with_gitignore()
+        .write("lib/m.py", "")
+        .write("lib/m.pyc", "x")
+        .add(&["lib/m.pyc"]);
+    let expected = crate::common::pairs(&[("PYH001", "lib/m.pyc"), ("PYH203", "lib/m.pyc")]);
+
+    let ours = Repo::new();
+    ours.with_gitignore()
+        .write("ours.pyc", "y")
+        .add(&["ours.pyc"]);
+    let theirs_path = theirs.root.to_str().unwrap();
+    let run = ours.run(["check", "--output-format", "json", theirs_path]);
+    assert_eq!(
+        (run.code, run.findings()),
+        (1, expected.clone()),
+        "{}",
+        run.stderr
+    );
+    let run = ours.run([
+        "check",
+        "--output-format",
+        "json",
+        &format!("{theirs_path}/lib"),
+    ]);
+    assert_eq!(
+        (run.code, run.findings()),
+        (1, expected.clone()),
+        "{}",
+        run.stderr
+    );
+
+    // From a folder outside git that holds the repository.
+    let outside = Repo::plain();
+    let nested = outside.path("nested");
+    std::fs::rename(&theirs.root, &nested).unwrap();
+    let run = outside.run(["check", "--output-format", "json", "nested"]);
+    assert_eq!((run.code, run.findings()), (1, expected), "{}", run.stderr);
+    std::fs::rename(&nested, &theirs.root).unwrap();
+
+    // Ours and theirs at once: no single root.
+    let run = ours.run(["check", "ours.pyc", theirs_path]);
+    run.assert_error("is outside the repository root");
+}

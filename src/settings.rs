@@ -60,86 +60,93 @@ impl Settings {
             }
         };
 
-        // Selection, as ruff: select replaces the default set, extend-select adds, ignore removes.
-        let mut selected: Vec<Rule> = Rule::ALL
-            .iter()
-            .copied()
-            .filter(|r| r.meta().enabled)
-            .collect();
-        if let Some(select) = options.and_then(|o| o.select.as_ref()) {
-            selected = resolve_selectors(
-                select.iter().map(|s| (s.get_ref().as_str(), Some(s))),
+        // Selection, as ruff: layers (defaults, config, flags) apply in order; a
+        // layer's `select` replaces the set, `extend-select` adds, `ignore` removes;
+        // within a layer a more specific selector wins (`PYH201` over `PYH2` over
+        // `ALL`), and at equal specificity ignoring wins.
+        let selectors = |items: Option<&Vec<Spanned<String>>>| -> Result<Vec<Selector>, Error> {
+            resolve_selectors(
+                items
+                    .into_iter()
+                    .flatten()
+                    .map(|s| (s.get_ref().as_str(), Some(s))),
                 &spanned_err,
-            )?;
-        }
-        if let Some(select) = &args.select {
-            selected = resolve_selectors(select.iter().map(|s| (s.as_str(), None)), &spanned_err)?;
-        }
-        let config_extend = options
-            .and_then(|o| o.extend_select.as_ref())
-            .into_iter()
-            .flatten();
-        selected.extend(resolve_selectors(
-            config_extend.map(|s| (s.get_ref().as_str(), Some(s))),
-            &spanned_err,
-        )?);
-        selected.extend(resolve_selectors(
-            args.extend_select.iter().map(|s| (s.as_str(), None)),
-            &spanned_err,
-        )?);
-        let config_ignore = options
-            .and_then(|o| o.ignore.as_ref())
-            .into_iter()
-            .flatten();
-        let mut ignored = resolve_selectors(
-            config_ignore.map(|s| (s.get_ref().as_str(), Some(s))),
-            &spanned_err,
-        )?;
-        ignored.extend(resolve_selectors(
-            args.ignore.iter().map(|s| (s.as_str(), None)),
-            &spanned_err,
-        )?);
-        selected.retain(|r| !ignored.contains(r));
-        selected.sort();
-        selected.dedup();
-
-        let mut rules = Vec::with_capacity(selected.len());
-        for rule in selected {
-            let mut severity = Some(rule.meta().severity);
-            if let Some(table) = options.and_then(|o| o.severity.as_ref()) {
-                for (code, level) in table {
-                    let Some(target) = Rule::from_code(code.get_ref()) else {
-                        let mut message =
-                            format!("unknown rule code `{}` in [severity]", code.get_ref());
-                        if let Some(s) = Rule::suggest(code.get_ref()) {
-                            message.push_str(&format!(" (did you mean `{s}`?)"));
-                        }
-                        return Err(spanned_err(code, message));
-                    };
-                    if target == rule {
-                        severity = match level.get_ref() {
-                            Level::Error => Some(Severity::Error),
-                            Level::Warning => Some(Severity::Warning),
-                            Level::Off => None,
-                        };
-                    }
-                }
-            }
-            if let Some(severity) = severity {
-                rules.push((rule, severity));
-            }
-        }
-        // Validate the [severity] table even when no rule was selected.
+            )
+        };
+        let flags = |items: &[String]| {
+            resolve_selectors(items.iter().map(|s| (s.as_str(), None)), &spanned_err)
+        };
+        // `[severity]`: a level turns the rule on, `off` turns it off (config layer).
+        let mut levels: Vec<(Rule, Option<Severity>)> = Vec::new();
         if let Some(table) = options.and_then(|o| o.severity.as_ref()) {
-            for code in table.keys() {
-                if Rule::from_code(code.get_ref()).is_none() {
-                    return Err(spanned_err(
-                        code,
-                        format!("unknown rule code `{}` in [severity]", code.get_ref()),
-                    ));
-                }
+            for (code, level) in table {
+                let Some(rule) = Rule::from_code(code.get_ref()) else {
+                    let mut message =
+                        format!("unknown rule code `{}` in [severity]", code.get_ref());
+                    if let Some(s) = Rule::suggest(code.get_ref()) {
+                        message.push_str(&format!(" (did you mean `{s}`?)"));
+                    }
+                    return Err(spanned_err(code, message));
+                };
+                let severity = match level.get_ref() {
+                    Level::Error => Some(Severity::Error),
+                    Level::Warning => Some(Severity::Warning),
+                    Level::Off => None,
+                };
+                levels.push((rule, severity));
             }
         }
+        let by_level = |on: bool| {
+            levels
+                .iter()
+                .filter(|(_, s)| s.is_some() == on)
+                .map(|(rule, _)| Selector::code(*rule))
+                .collect::<Vec<_>>()
+        };
+        let defaults = Layer {
+            select: Some(
+                Rule::ALL
+                    .iter()
+                    .filter(|r| r.meta().enabled)
+                    .map(|r| Selector::code(*r))
+                    .collect(),
+            ),
+            extend_select: Vec::new(),
+            ignore: Vec::new(),
+        };
+        let from_config = Layer {
+            select: options
+                .and_then(|o| o.select.as_ref())
+                .map(|s| selectors(Some(s)))
+                .transpose()?,
+            extend_select: [
+                selectors(options.and_then(|o| o.extend_select.as_ref()))?,
+                by_level(true),
+            ]
+            .concat(),
+            ignore: [
+                selectors(options.and_then(|o| o.ignore.as_ref()))?,
+                by_level(false),
+            ]
+            .concat(),
+        };
+        let from_flags = Layer {
+            select: args.select.as_deref().map(flags).transpose()?,
+            extend_select: flags(&args.extend_select)?,
+            ignore: flags(&args.ignore)?,
+        };
+        let selected = select_rules(&[defaults, from_config, from_flags]);
+
+        let rules = selected
+            .into_iter()
+            .map(|rule| {
+                let configured = levels.iter().rev().find(|(r, _)| *r == rule);
+                let severity = configured
+                    .and_then(|(_, s)| *s)
+                    .unwrap_or(rule.meta().severity);
+                (rule, severity)
+            })
+            .collect::<Vec<_>>();
 
         let fail_on = args
             .fail_on
@@ -230,11 +237,73 @@ impl Settings {
     }
 }
 
+/// One `--select`/`--ignore` item: the rules it names and how specific it is.
+#[derive(Debug, Clone)]
+struct Selector {
+    rules: Vec<Rule>,
+    /// `ALL` is 0; a prefix or code counts its characters (`PYH2` < `PYH201`).
+    specificity: usize,
+}
+
+impl Selector {
+    fn code(rule: Rule) -> Selector {
+        Selector {
+            rules: vec![rule],
+            specificity: rule.code().len(),
+        }
+    }
+}
+
+/// One source of selection: the defaults, the config file, or the flags.
+struct Layer {
+    select: Option<Vec<Selector>>,
+    extend_select: Vec<Selector>,
+    ignore: Vec<Selector>,
+}
+
+/// ruff's rule selection: layers in order; within one, selectors from least to
+/// most specific, enabling before ignoring at each level; a layer with `select`
+/// starts over, one without edits the set so far.
+fn select_rules(layers: &[Layer]) -> Vec<Rule> {
+    let mut enabled: Vec<Rule> = Vec::new();
+    for layer in layers {
+        let mut updates: Vec<(Rule, bool)> = Vec::new();
+        let turning_on = layer.select.iter().flatten().chain(&layer.extend_select);
+        let mut levels: Vec<usize> = turning_on
+            .clone()
+            .chain(&layer.ignore)
+            .map(|s| s.specificity)
+            .collect();
+        levels.sort_unstable();
+        levels.dedup();
+        for level in levels {
+            for selector in turning_on.clone().filter(|s| s.specificity == level) {
+                updates.extend(selector.rules.iter().map(|r| (*r, true)));
+            }
+            for selector in layer.ignore.iter().filter(|s| s.specificity == level) {
+                updates.extend(selector.rules.iter().map(|r| (*r, false)));
+            }
+        }
+        if layer.select.is_some() {
+            enabled.clear();
+        }
+        for (rule, on) in updates {
+            enabled.retain(|r| *r != rule);
+            if on {
+                enabled.push(rule);
+            }
+        }
+    }
+    enabled.sort();
+    enabled.dedup();
+    enabled
+}
+
 fn resolve_selectors<'a>(
     items: impl Iterator<Item = (&'a str, Option<&'a Spanned<String>>)>,
     spanned_err: &dyn Fn(&Spanned<String>, String) -> Error,
-) -> Result<Vec<Rule>, Error> {
-    let mut rules = Vec::new();
+) -> Result<Vec<Selector>, Error> {
+    let mut selectors = Vec::new();
     for (selector, span) in items {
         let matched = Rule::matching(selector);
         if matched.is_empty() {
@@ -250,9 +319,17 @@ fn resolve_selectors<'a>(
                 },
             });
         }
-        rules.extend(matched);
+        let specificity = if selector.eq_ignore_ascii_case("ALL") {
+            0
+        } else {
+            selector.len()
+        };
+        selectors.push(Selector {
+            rules: matched,
+            specificity,
+        });
     }
-    Ok(rules)
+    Ok(selectors)
 }
 
 /// The user's `exclude` globs. A glob with a `/` matches a path relative to the

@@ -15,9 +15,12 @@ use crate::rules::Context;
 /// PYH001: tracked `.pyc`/`.pyo`/`$py.class`, or anything under `__pycache__/`.
 pub fn tracked_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tracked) = ctx.tracked else { return };
+    // PYH003 reports a committed environment as a whole; with it off, the bytecode
+    // inside is still committed bytecode.
+    let whole_envs = ctx.settings.is_enabled(Rule::PYH003);
     for path in &tracked.entries {
-        if tracked.virtualenv_of(path).is_some() {
-            continue; // PYH003 reports the environment as a whole.
+        if whole_envs && tracked.virtualenv_of(path).is_some() {
+            continue;
         }
         if let Some(what) = bytecode_kind(path) {
             out.push(Diagnostic::new(

@@ -333,3 +333,34 @@ fn committed_virtualenv_is_one_finding() {
     ]);
     assert_eq!(scoped.findings(), pairs(&[("PYH003", "env")]));
 }
+
+/// With PYH003 off, bytecode committed inside an environment is still PYH001
+/// (a committed `.pyc` always fails the run, SPEC §5).
+#[test]
+fn bytecode_in_a_committed_environment_without_pyh003() {
+    let repo = Repo::new();
+    repo.write("env/pyvenv.cfg", "home = /usr/bin\n")
+        .write("env/lib/x.pyc", "x")
+        .write("env/lib/readme.txt", "")
+        .add(&["env"]);
+    let run = repo.run(["check", "--output-format", "json", "--select", "PYH0"]);
+    assert_eq!((run.code, run.findings()), (1, pairs(&[("PYH003", "env")])));
+    repo.write(
+        "off.toml",
+        "select = [\"PYH0\"]\n[severity]\nPYH003 = \"off\"\n",
+    );
+    for off in [
+        vec!["--select", "PYH0", "--ignore", "PYH003"],
+        vec!["--config", "off.toml"],
+    ] {
+        let mut args = vec!["check", "--output-format", "json"];
+        args.extend(off);
+        let run = repo.run(args);
+        assert_eq!(
+            (run.code, run.findings()),
+            (1, pairs(&[("PYH001", "env/lib/x.pyc")])),
+            "{}",
+            run.stderr
+        );
+    }
+}

@@ -112,3 +112,79 @@ fn exclude_and_tool_caches() {
         pairs(&[("PYH001", "src/y.pyc"), ("PYH001", "vendor/lib/x.pyc")])
     );
 }
+
+/// Rule selection as ruff: the more specific selector wins inside a layer, the
+/// flags' `--select` starts over, and `[severity]` turns a rule on or off.
+#[test]
+fn selection_precedence_as_ruff() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("pkg/m.py", "A = 1\n")
+        .write("pkg/m.pyc", "")
+        .write("pkg/__pycache__/gone.cpython-311.pyc", "")
+        .write("pkg/__pycache__/m.cpython-311.pyc", "");
+    let codes = |config: &str, flags: &[&str]| -> Vec<(String, String)> {
+        repo.write("pyhygiene.toml", config);
+        let mut args = vec!["check", "--output-format", "json"];
+        args.extend(flags);
+        let run = repo.run(args);
+        assert_ne!(run.code, 2, "{}", run.stderr);
+        run.json()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let code = d["code"].as_str().unwrap().to_owned();
+                let severity = d["severity"].as_str().unwrap().to_owned();
+                (code, severity)
+            })
+            .collect()
+    };
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    let orphan = ("PYH201", "warning");
+    let legacy = ("PYH203", "warning");
+
+    assert_eq!(codes("", &[]), owned(&[orphan, legacy]));
+    // More specific wins: an ignored prefix does not hide a selected code.
+    assert_eq!(
+        codes("", &["--select", "PYH203", "--ignore", "PYH2"]),
+        owned(&[legacy])
+    );
+    assert_eq!(
+        codes("", &["--select", "PYH2", "--ignore", "PYH203"]),
+        owned(&[orphan, ("PYH205", "warning")])
+    );
+    // Equal specificity: ignoring wins.
+    assert_eq!(
+        codes("", &["--select", "PYH203", "--ignore", "PYH203"]),
+        owned(&[])
+    );
+    // The flags' --select starts over, config ignores included.
+    assert_eq!(
+        codes("ignore = [\"PYH203\"]\n", &["--select", "PYH203"]),
+        owned(&[legacy])
+    );
+    // The flags' --extend-select overrides a config ignore; --ignore edits the config set.
+    assert_eq!(
+        codes("ignore = [\"PYH2\"]\n", &["--extend-select", "PYH203"]),
+        owned(&[legacy])
+    );
+    assert_eq!(
+        codes("select = [\"PYH20\"]\n", &["--ignore", "PYH201"]),
+        owned(&[legacy, ("PYH205", "warning")])
+    );
+    // [severity] moves rules between error, warning and off, default-off ones included.
+    assert_eq!(
+        codes("[severity]\nPYH203 = \"error\"\nPYH201 = \"off\"\n", &[]),
+        owned(&[("PYH203", "error")])
+    );
+    assert_eq!(
+        codes("[severity]\nPYH205 = \"error\"\n", &[]),
+        owned(&[orphan, legacy, ("PYH205", "error")])
+    );
+}

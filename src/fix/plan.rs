@@ -69,7 +69,8 @@ impl Plan {
         let mut seen = BTreeSet::new();
         plan.ignore_entries.retain(|e| seen.insert(e.clone()));
         plan.keep_untracked_ignored(sets, settings);
-        remove_dirs.extend(plan.emptied_pycache_dirs(sets));
+        let emptied = plan.emptied_pycache_dirs(sets, &remove_dirs);
+        remove_dirs.extend(emptied);
         plan.remove_dirs = remove_dirs.into_iter().collect();
         plan
     }
@@ -126,14 +127,15 @@ impl Plan {
         }
     }
 
-    /// `__pycache__` folders whose every entry is planned for deletion (deepest
-    /// first, so a nested `__pycache__/__pycache__` empties its parent too).
-    fn emptied_pycache_dirs(&self, sets: &FileSets) -> Vec<PathBuf> {
+    /// `__pycache__` folders whose every entry is planned for deletion or removal
+    /// (deepest first, so a nested `__pycache__/__pycache__` empties its parent too;
+    /// `removed` holds the empty folders already planned for removal).
+    fn emptied_pycache_dirs(&self, sets: &FileSets, removed: &BTreeSet<PathBuf>) -> Vec<PathBuf> {
         let Some(tree) = &sets.worktree else {
             return Vec::new();
         };
         let mut removed_inside: BTreeMap<&Path, usize> = BTreeMap::new();
-        for path in &self.delete {
+        for path in self.delete.iter().chain(removed) {
             if let Some(parent) = path.parent() {
                 *removed_inside.entry(parent).or_default() += 1;
             }

@@ -429,3 +429,29 @@ fn unwritable_root_leaves_no_partial_gitignore() {
     );
     assert!(!index(&repo).contains("m.pyc"));
 }
+
+/// An empty `__pycache__` inside another empties its parent: one `fix` removes
+/// both, and a second run has nothing to do (SPEC §8 idempotence).
+#[test]
+fn nested_empty_pycache_goes_in_one_run() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "")
+        .write("pkg/__pycache__/gone.cpython-311.pyc", "");
+    repo.mkdir_all("__pycache__/__pycache__");
+    let run = repo.run(["fix", "--color", "never"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout,
+        "Deleted 1 file\nRemoved 3 empty folders\n\nNo problems found.\n"
+    );
+    assert!(!repo.path("__pycache__").exists());
+    assert!(!repo.path("pkg/__pycache__").exists());
+    let before = snapshot(&repo.root);
+    let again = repo.run(["fix", "--color", "never"]);
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, "No problems found.\n")
+    );
+    assert!(changed(&before, &snapshot(&repo.root)).is_empty());
+}

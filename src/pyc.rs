@@ -341,7 +341,9 @@ fn owners<'a, S: ?Sized + Text>(name: &CacheName<'a, S>) -> Option<Owners<'a, S>
             }
         }
         CacheName::Pytest { stem, .. } | CacheName::Jython { stem } => plain(stem, PY),
-        CacheName::Legacy { stem, .. } => plain(stem, PY_PYW),
+        // Beside a legacy file only `.py` counts: outside Windows the import system
+        // does not know `.pyw`, so `m.pyc` beside `m.pyw` imports without a source.
+        CacheName::Legacy { stem, .. } => plain(stem, PY),
         CacheName::Leftover { .. } | CacheName::UnknownInPycache => None,
     }
 }
@@ -755,13 +757,13 @@ mod tests {
         use Ext::{Pyc, Pyo};
         #[rustfmt::skip]
         let cases: &[(&str, Option<CacheName>, &[&str])] = &[
-            ("foo.pyc", Some(Legacy { stem: "foo", ext: Pyc }), &["foo.py", "foo.pyw"]),
-            ("foo.pyo", Some(Legacy { stem: "foo", ext: Pyo }), &["foo.py", "foo.pyw"]),
-            ("__init__.pyc", Some(Legacy { stem: "__init__", ext: Pyc }), &["__init__.py", "__init__.pyw"]),
-            ("a.b.pyc", Some(Legacy { stem: "a.b", ext: Pyc }), &["a.b.py", "a.b.pyw"]),
-            ("py.pyc", Some(Legacy { stem: "py", ext: Pyc }), &["py.py", "py.pyw"]),
+            ("foo.pyc", Some(Legacy { stem: "foo", ext: Pyc }), &["foo.py"]),
+            ("foo.pyo", Some(Legacy { stem: "foo", ext: Pyo }), &["foo.py"]),
+            ("__init__.pyc", Some(Legacy { stem: "__init__", ext: Pyc }), &["__init__.py"]),
+            ("a.b.pyc", Some(Legacy { stem: "a.b", ext: Pyc }), &["a.b.py"]),
+            ("py.pyc", Some(Legacy { stem: "py", ext: Pyc }), &["py.py"]),
             // A stray prefix-tree cache looks like a legacy file.
-            ("foo.cpython-311.pyc", Some(Legacy { stem: "foo.cpython-311", ext: Pyc }), &["foo.cpython-311.py", "foo.cpython-311.pyw"]),
+            ("foo.cpython-311.pyc", Some(Legacy { stem: "foo.cpython-311", ext: Pyc }), &["foo.cpython-311.py"]),
             ("Foo$py.class", Some(Jython { stem: "Foo" }), &["Foo.py"]),
             ("__init__$py.class", Some(Jython { stem: "__init__" }), &["__init__.py"]),
             ("$py.class", None, &[]),

@@ -364,3 +364,40 @@ fn stale_caches_at_any_depth_and_against_the_real_owner() {
         ]
     );
 }
+
+/// Outside Windows `.pyw` is no source for the import system: a legacy `w.pyc`
+/// beside `w.pyw` is what `import w` loads, so it is sourceless (PYH202).
+#[test]
+fn legacy_pyc_beside_pyw_is_sourceless() {
+    let repo = Repo::new();
+    repo.with_gitignore().write("w.pyw", "X = 1\n");
+    python(
+        &repo,
+        "import py_compile; py_compile.compile('w.pyw', cfile='w.pyc')",
+    );
+    let imported = std::process::Command::new("python3")
+        .args(["-c", "import w; print(w.__file__)"])
+        .current_dir(&repo.root)
+        .output()
+        .unwrap();
+    let imported = String::from_utf8(imported.stdout).unwrap();
+    assert!(
+        imported.trim_end().ends_with("/w.pyc"),
+        "python imported {imported:?}"
+    );
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH202,PYH203",
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(
+        run.messages(),
+        pairs(&[(
+            "w.pyc",
+            "module `w` is importable without its source `w.py`"
+        )])
+    );
+    assert_eq!(run.code, 1);
+}

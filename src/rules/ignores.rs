@@ -1,6 +1,5 @@
 //! PYH101 bytecode-not-ignored: probe the committed ignore rules with cache paths.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{display_path, Diagnostic, IgnoreLocation};
@@ -57,7 +56,8 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .map_or_else(String::new, |e| format!(" (add `{e}`)"));
 
         let verdict = ignores.committed.check(&name, false);
-        if !verdict.is_ignored() {
+        let root_covered = verdict.is_ignored();
+        if !root_covered {
             let mut message = format!("`{}` is not ignored", display_path(&name));
             if let Verdict::Negated(d) = &verdict {
                 message.push_str(&format!(": un-ignored by {}", describe(d)));
@@ -81,38 +81,39 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             set_entry(&mut d, entry.clone().filter(|_| fixable));
             out.push(d);
-            continue;
         }
 
-        // The root is covered: find folders where it does not reach, grouped by cause.
-        let mut causes: BTreeMap<Option<Decider>, Vec<&Path>> = BTreeMap::new();
+        // Every folder holding sources, one diagnostic each (SPEC §3): a nested
+        // negation, a root entry that does not reach, or no root entry at all.
+        let fixed_rules = entry.as_ref().map(|e| {
+            ignores
+                .committed
+                .with_root_lines(root_file, std::slice::from_ref(e))
+        });
+        let mut fixed = fixed_rules.as_ref().map(Checker::new);
         let mut checker = Checker::new(&ignores.committed);
         for dir in tree
             .source_dirs
             .iter()
             .filter(|d| !d.as_os_str().is_empty())
         {
-            match checker.check(&dir.join(&name), false) {
-                Verdict::Ignored(_) => {}
-                Verdict::Negated(d) => causes.entry(Some(d)).or_default().push(dir),
-                Verdict::Unmatched => causes.entry(None).or_default().push(dir),
-            }
-        }
-        for (cause, dirs) in causes {
-            let first = dirs[0];
-            let mut message = format!("`{}` is not ignored", display_path(&first.join(&name)));
+            let probe = dir.join(&name);
+            let cause = match checker.check(&probe, false) {
+                Verdict::Ignored(_) => continue,
+                Verdict::Negated(d) => Some(d),
+                Verdict::Unmatched => None,
+            };
+            let mut message = format!("`{}` is not ignored", display_path(&probe));
             match &cause {
                 Some(d) => message.push_str(&format!(": un-ignored by {}", describe(d))),
-                None => message.push_str(": the root entries do not reach this folder"),
+                None if root_covered => {
+                    message.push_str(": the root entries do not reach this folder")
+                }
+                None => {}
             }
-            let fixable_by_root = fixes(&entry, &first.join(&name));
-            if dirs.len() > 1 {
-                let more = dirs.len() - 1;
-                message.push_str(&format!(
-                    " (and {more} more folder{})",
-                    if more == 1 { "" } else { "s" }
-                ));
-            }
+            let fixable_by_root = fixed
+                .as_mut()
+                .is_some_and(|c| c.check(&probe, false).is_ignored());
             if fixable_by_root {
                 message.push_str(&add);
             } else if cause.as_ref().is_some_and(|d| d.file != root_file) {
@@ -122,8 +123,7 @@ pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 message.push_str("; no `ignore-entries` line would cover it");
             }
-            let mut d = Diagnostic::new(Rule::PYH101, first, message).dir();
-            d.related = dirs[1..].iter().map(|p| p.to_path_buf()).collect();
+            let mut d = Diagnostic::new(Rule::PYH101, dir, message).dir();
             if let Some(decider) = &cause {
                 d = d.at(location(decider));
             }

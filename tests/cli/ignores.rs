@@ -193,11 +193,18 @@ fn pyh101_template_is_clean_and_jython_is_opt_in() {
     );
     assert_eq!(
         pyh101(&repo),
-        triples(&[(
-            ".gitignore",
-            "`m$py.class` is not ignored (add `*$py.class`)",
-            "*$py.class"
-        )])
+        triples(&[
+            (
+                ".gitignore",
+                "`m$py.class` is not ignored (add `*$py.class`)",
+                "*$py.class"
+            ),
+            (
+                "pkg",
+                "`pkg/m$py.class` is not ignored (add `*$py.class`)",
+                "*$py.class"
+            ),
+        ])
     );
 }
 
@@ -246,12 +253,22 @@ fn pyh101_nested_negations_and_anchors() {
             ("other", "`other/m.pyc` is not ignored: un-ignored by `.gitignore:3` (`!/other/*.pyc`) (add `*.py[cod]`)", "*.py[cod]"),
             (
                 "sub",
-                "`sub/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (and 1 more folder) (add `__pycache__/`)",
+                "`sub/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (add `__pycache__/`)",
                 "__pycache__/"
             ),
             (
                 "sub",
-                "`sub/m.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (and 1 more folder); edit that file, appending to the root .gitignore cannot override it",
+                "`sub/m.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`); edit that file, appending to the root .gitignore cannot override it",
+                "-"
+            ),
+            (
+                "sub/deep",
+                "`sub/deep/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (add `__pycache__/`)",
+                "__pycache__/"
+            ),
+            (
+                "sub/deep",
+                "`sub/deep/m.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`); edit that file, appending to the root .gitignore cannot override it",
                 "-"
             ),
         ])
@@ -277,10 +294,16 @@ fn pyh101_anchored_entries_do_not_reach_subfolders() {
         triples(&[
             (
                 "a",
-                "`a/__pycache__/m.cpython-313.pyc` is not ignored: the root entries do not reach this folder (and 1 more folder) (add `__pycache__/`)",
+                "`a/__pycache__/m.cpython-313.pyc` is not ignored: the root entries do not reach this folder (add `__pycache__/`)",
                 "__pycache__/"
             ),
-            ("a", "`a/m.pyc` is not ignored: the root entries do not reach this folder (and 1 more folder) (add `*.py[cod]`)", "*.py[cod]"),
+            ("a", "`a/m.pyc` is not ignored: the root entries do not reach this folder (add `*.py[cod]`)", "*.py[cod]"),
+            (
+                "b",
+                "`b/__pycache__/m.cpython-313.pyc` is not ignored: the root entries do not reach this folder (add `__pycache__/`)",
+                "__pycache__/"
+            ),
+            ("b", "`b/m.pyc` is not ignored: the root entries do not reach this folder (add `*.py[cod]`)", "*.py[cod]"),
         ])
     );
 }

@@ -170,9 +170,9 @@ fn symlinked_sources_are_sources() {
     assert_eq!(run.findings(), pairs(&[]), "{}", run.stdout);
 }
 
-/// Review 9: PATHS in any folder of a grouped PYH101 finding keep it.
+/// Review 9: PATHS keep the PYH101 findings of their folders (one per folder).
 #[test]
-fn scoped_check_keeps_grouped_ignore_findings() {
+fn scoped_check_keeps_folder_ignore_findings() {
     let repo = Repo::new();
     repo.write(".gitignore", "/__pycache__/\n/*.py[cod]\n")
         .write("a/x.py", "")
@@ -186,7 +186,33 @@ fn scoped_check_keeps_grouped_ignore_findings() {
         "b/x.py",
     ]);
     assert_eq!(run.code, 1, "{}", run.stdout);
-    assert_eq!(run.findings().len(), 2);
+    assert_eq!(
+        run.findings(),
+        pairs(&[("PYH101", "b"), ("PYH101", "b")]),
+        "{}",
+        run.stdout
+    );
+    // No `.gitignore` at all: the folder's findings are still there when scoped.
+    repo.remove(".gitignore");
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH101",
+        "--output-format",
+        "json",
+        "a",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(
+        run.messages(),
+        pairs(&[
+            (
+                "a",
+                "`a/__pycache__/m.cpython-313.pyc` is not ignored (add `__pycache__/`)"
+            ),
+            ("a", "`a/m.pyc` is not ignored (add `*.py[cod]`)"),
+        ])
+    );
 }
 
 /// Review 10: another repository inside this one is not this one's business.

@@ -100,7 +100,7 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     assert!(repo.path(cache).is_file(), "still on disk");
     assert_eq!(
         std::fs::read_to_string(repo.path(".gitignore")).unwrap(),
-        "# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+        "# added by pyhygiene\n__pycache__/\n*.py[cod]\n"
     );
     let second = try_repo(&repo, "pyhygiene-fix");
     assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);

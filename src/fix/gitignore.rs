@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 /// Comment line put above the appended entries.
-pub const BLOCK_HEADER: &str = "# Python bytecode (added by pyhygiene)";
+pub const BLOCK_HEADER: &str = "# added by pyhygiene";
 
 /// The new contents: `existing` untouched, a line ending added only when the last
 /// line lacks one, then a blank line, the header and the entries, in the file's style.
@@ -21,9 +21,6 @@ pub fn append(existing: Option<&[u8]>, entries: &[String]) -> Vec<u8> {
         if !out.ends_with(b"\n") {
             out.extend_from_slice(eol);
         }
-        if !ends_with_blank_line(&out) {
-            out.extend_from_slice(eol);
-        }
     }
     out.extend_from_slice(BLOCK_HEADER.as_bytes());
     out.extend_from_slice(eol);
@@ -32,10 +29,6 @@ pub fn append(existing: Option<&[u8]>, entries: &[String]) -> Vec<u8> {
         out.extend_from_slice(eol);
     }
     out
-}
-
-fn ends_with_blank_line(bytes: &[u8]) -> bool {
-    bytes.ends_with(b"\n\n") || bytes.ends_with(b"\r\n\r\n")
 }
 
 /// A unified diff of an append-only change (`old` is a prefix of `new`, apart from a
@@ -153,20 +146,20 @@ mod tests {
         let crlf = b"# mine\r\n*.log\r\n".as_slice();
         assert_eq!(
             append(Some(crlf), &entries()),
-            b"# mine\r\n*.log\r\n\r\n# Python bytecode (added by pyhygiene)\r\n__pycache__/\r\n*.py[cod]\r\n"
+            b"# mine\r\n*.log\r\n# added by pyhygiene\r\n__pycache__/\r\n*.py[cod]\r\n"
         );
         let no_newline = b"*.log".as_slice();
         assert_eq!(
             append(Some(no_newline), &entries()),
-            b"*.log\n\n# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+            b"*.log\n# added by pyhygiene\n__pycache__/\n*.py[cod]\n"
         );
         assert_eq!(
             append(None, &entries()),
-            b"# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+            b"# added by pyhygiene\n__pycache__/\n*.py[cod]\n"
         );
         assert_eq!(
             append(Some(b"a\n\n"), &entries()),
-            b"a\n\n# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"
+            b"a\n\n# added by pyhygiene\n__pycache__/\n*.py[cod]\n"
         );
     }
 
@@ -176,18 +169,18 @@ mod tests {
         let new = append(Some(old), &["*.pyc".into()]);
         assert_eq!(
             unified_diff(".gitignore", Some(old), &new),
-            "--- a/.gitignore\n+++ b/.gitignore\n@@ -2,3 +2,6 @@\n two\n three\n four\n+\n+# Python bytecode (added by pyhygiene)\n+*.pyc\n"
+            "--- a/.gitignore\n+++ b/.gitignore\n@@ -2,3 +2,5 @@\n two\n three\n four\n+# added by pyhygiene\n+*.pyc\n"
         );
         let old = b"*.log".as_slice();
         let new = append(Some(old), &["*.pyc".into()]);
         assert_eq!(
             unified_diff(".gitignore", Some(old), &new),
-            "--- a/.gitignore\n+++ b/.gitignore\n@@ -1 +1,4 @@\n-*.log\n\\ No newline at end of file\n+*.log\n+\n+# Python bytecode (added by pyhygiene)\n+*.pyc\n"
+            "--- a/.gitignore\n+++ b/.gitignore\n@@ -1 +1,3 @@\n-*.log\n\\ No newline at end of file\n+*.log\n+# added by pyhygiene\n+*.pyc\n"
         );
         let new = append(None, &["*.pyc".into()]);
         assert_eq!(
             unified_diff(".gitignore", None, &new),
-            "--- /dev/null\n+++ b/.gitignore\n@@ -0,0 +1,2 @@\n+# Python bytecode (added by pyhygiene)\n+*.pyc\n"
+            "--- /dev/null\n+++ b/.gitignore\n@@ -0,0 +1,2 @@\n+# added by pyhygiene\n+*.pyc\n"
         );
     }
 

@@ -138,16 +138,16 @@ fn gitignore_bytes_are_preserved() {
     let cases: &[(Option<&[u8]>, &[u8])] = &[
         (
             Some(b"# team ignores\r\n*.log\r\n"),
-            b"# team ignores\r\n*.log\r\n\r\n# Python bytecode (added by pyhygiene)\r\n__pycache__/\r\n*.py[cod]\r\n",
+            b"# team ignores\r\n*.log\r\n# added by pyhygiene\r\n__pycache__/\r\n*.py[cod]\r\n",
         ),
         (
             Some(b"# no newline at the end\n  odd  line\t\n*.log"),
-            b"# no newline at the end\n  odd  line\t\n*.log\n\n# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n",
+            b"# no newline at the end\n  odd  line\t\n*.log\n# added by pyhygiene\n__pycache__/\n*.py[cod]\n",
         ),
-        (None, b"# Python bytecode (added by pyhygiene)\n__pycache__/\n*.py[cod]\n"),
+        (None, b"# added by pyhygiene\n__pycache__/\n*.py[cod]\n"),
         (
             Some(b"\xEF\xBB\xBF__pycache__/\n"),
-            b"\xEF\xBB\xBF__pycache__/\n\n# Python bytecode (added by pyhygiene)\n*.py[cod]\n",
+            b"\xEF\xBB\xBF__pycache__/\n# added by pyhygiene\n*.py[cod]\n",
         ),
     ];
     for (before, after) in cases {
@@ -187,12 +187,11 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
 Would change .gitignore:
 --- a/.gitignore
 +++ b/.gitignore
-@@ -1 +1,5 @@
+@@ -1 +1,4 @@
 -*.log
 \\ No newline at end of file
 +*.log
-+
-+# Python bytecode (added by pyhygiene)
++# added by pyhygiene
 +__pycache__/
 +*.py[cod]
 Would delete 2 files:

@@ -17,10 +17,8 @@ pub fn append(existing: Option<&[u8]>, entries: &[String]) -> Vec<u8> {
         b"\n"
     };
     let mut out = existing.to_vec();
-    if !out.is_empty() {
-        if !out.ends_with(b"\n") {
-            out.extend_from_slice(eol);
-        }
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.extend_from_slice(eol);
     }
     out.extend_from_slice(BLOCK_HEADER.as_bytes());
     out.extend_from_slice(eol);

@@ -76,7 +76,8 @@ impl Settings {
         let flags = |items: &[String]| {
             resolve_selectors(items.iter().map(|s| (s.as_str(), None)), &spanned_err)
         };
-        // `[severity]`: a level turns the rule on, `off` turns it off (config layer).
+        // `[severity]`: a level turns an off-by-default rule on, `off` turns a rule
+        // off (config layer); it does not re-select what `select`/`ignore` left out.
         let mut levels: Vec<(Rule, Option<Severity>)> = Vec::new();
         if let Some(table) = options.and_then(|o| o.severity.as_ref()) {
             for (code, level) in table {
@@ -99,7 +100,7 @@ impl Settings {
         let by_level = |on: bool| {
             levels
                 .iter()
-                .filter(|(_, s)| s.is_some() == on)
+                .filter(|(rule, s)| s.is_some() == on && (!on || !rule.meta().enabled))
                 .map(|(rule, _)| Selector::code(*rule))
                 .collect::<Vec<_>>()
         };
@@ -241,15 +242,19 @@ impl Settings {
 #[derive(Debug, Clone)]
 struct Selector {
     rules: Vec<Rule>,
-    /// `ALL` is 0; a prefix or code counts its characters (`PYH2` < `PYH201`).
+    /// `ALL` is 0, a prefix counts its characters (`PYH2` < `PYH20`), a full code
+    /// or a rule name is [`FULL_SPECIFICITY`].
     specificity: usize,
 }
+
+/// The specificity of a selector that names one rule (its code or its name).
+const FULL_SPECIFICITY: usize = usize::MAX;
 
 impl Selector {
     fn code(rule: Rule) -> Selector {
         Selector {
             rules: vec![rule],
-            specificity: rule.code().len(),
+            specificity: FULL_SPECIFICITY,
         }
     }
 }
@@ -319,8 +324,15 @@ fn resolve_selectors<'a>(
                 },
             });
         }
+        let selector = selector.trim();
         let specificity = if selector.eq_ignore_ascii_case("ALL") {
             0
+        } else if matched.len() == 1
+            && (matched[0].code().eq_ignore_ascii_case(selector)
+                || matched[0].meta().name == selector)
+        {
+            // A full code or a rule name names one rule: as specific as it gets.
+            FULL_SPECIFICITY
         } else {
             selector.len()
         };

@@ -8,7 +8,7 @@ use std::path::Path;
 pub const BLOCK_HEADER: &str = "# added by pyhygiene";
 
 /// The new contents: `existing` untouched, a line ending added only when the last
-/// line lacks one, then a blank line, the header and the entries, in the file's style.
+/// line lacks one (SPEC §8), then the header and the entries, in the file's style.
 pub fn append(existing: Option<&[u8]>, entries: &[String]) -> Vec<u8> {
     let existing = existing.unwrap_or_default();
     let eol: &[u8] = if existing.windows(2).any(|w| w == b"\r\n") {

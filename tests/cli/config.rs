@@ -159,6 +159,15 @@ fn selection_precedence_as_ruff() {
         codes("", &["--select", "PYH2", "--ignore", "PYH203"]),
         owned(&[orphan, ("PYH205", "warning")])
     );
+    // A rule name is as specific as its code.
+    assert_eq!(
+        codes("", &["--select", "orphaned-bytecode", "--ignore", "PYH201"]),
+        owned(&[])
+    );
+    assert_eq!(
+        codes("", &["--select", "orphaned-bytecode", "--ignore", "PYH2"]),
+        owned(&[orphan])
+    );
     // Equal specificity: ignoring wins.
     assert_eq!(
         codes("", &["--select", "PYH203", "--ignore", "PYH203"]),
@@ -177,6 +186,14 @@ fn selection_precedence_as_ruff() {
     assert_eq!(
         codes("select = [\"PYH20\"]\n", &["--ignore", "PYH201"]),
         owned(&[legacy, ("PYH205", "warning")])
+    );
+    // [severity] sets the level of what is selected; it does not re-select.
+    assert_eq!(
+        codes(
+            "select = [\"PYH201\"]\n[severity]\nPYH203 = \"error\"\n",
+            &[]
+        ),
+        owned(&[orphan])
     );
     // [severity] moves rules between error, warning and off, default-off ones included.
     assert_eq!(

@@ -37,6 +37,13 @@ pub enum Error {
     #[diagnostic(code(pyhygiene::path))]
     OutsideRoot { path: PathBuf, root: PathBuf },
 
+    #[error("{} is inside another repository, {}", path.display(), repo.display())]
+    #[diagnostic(
+        code(pyhygiene::path),
+        help("check that repository on its own: pass only its paths, or run pyhygiene inside it")
+    )]
+    NestedRepository { path: PathBuf, repo: PathBuf },
+
     #[error("root folder {} does not exist or is not a folder", path.display())]
     #[diagnostic(code(pyhygiene::path))]
     BadRoot { path: PathBuf },

@@ -102,6 +102,9 @@ impl Session {
             .iter()
             .map(|p| root.relativize(p))
             .collect::<Result<_, _>>()?;
+        for path in &paths {
+            root.refuse_nested(path)?;
+        }
         // `--root SUBDIR` inside a work tree: the work tree is the root, SUBDIR the scope.
         if paths.is_empty() {
             paths.extend(root_scope);

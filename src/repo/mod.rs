@@ -57,6 +57,15 @@ impl Root {
         };
         let inside = root.relativize(first).is_ok();
         if root.is_git && inside {
+            // Inside a repository nested in this one (a submodule, a clone): that one.
+            let nested = root
+                .relativize(first)
+                .ok()
+                .and_then(|relative| root.nested_repository(&relative));
+            let root = match nested {
+                Some(nested) => Root::around(&root.path.join(nested))?.0,
+                None => root,
+            };
             root.refuse_skipped_folders()?;
             return Ok((root, None));
         }
@@ -79,6 +88,36 @@ impl Root {
         };
         root.refuse_skipped_folders()?;
         Ok((root, None))
+    }
+
+    /// The outermost folder on the way to `relative` (itself included) that holds a
+    /// `.git`: another repository inside this one, which the walk leaves alone.
+    pub fn nested_repository(&self, relative: &Path) -> Option<PathBuf> {
+        let mut folder = PathBuf::new();
+        for component in relative.components() {
+            folder.push(component);
+            if self
+                .path
+                .join(&folder)
+                .join(".git")
+                .symlink_metadata()
+                .is_ok()
+            {
+                return Some(folder);
+            }
+        }
+        None
+    }
+
+    /// A PATH inside a nested repository would be checked by nothing: say so.
+    pub fn refuse_nested(&self, relative: &Path) -> Result<(), Error> {
+        match self.nested_repository(relative) {
+            Some(repo) => Err(Error::NestedRepository {
+                path: relative.to_owned(),
+                repo,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The work tree around `start`, or `start` itself outside git; and `start`

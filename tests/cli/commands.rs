@@ -134,3 +134,41 @@ fn a_path_brings_its_own_repository() {
     let run = ours.run(["check", "ours.pyc", theirs_path]);
     run.assert_error("is outside the repository root");
 }
+
+/// A PATH inside a repository nested in the current one (a clone, a submodule)
+/// checks that repository; mixed with paths of the outer one, it is an error, not a
+/// silent "no problems".
+#[test]
+fn a_path_in_a_nested_repository() {
+    let outer = Repo::new();
+    outer.with_gitignore().write("app.py", "");
+    let inner = outer.path("inner");
+    std::fs::create_dir_all(inner.join("p")).unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&inner)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    git(&["init", "-q"]);
+    std::fs::write(inner.join(".gitignore"), "__pycache__/\n*.py[cod]\n").unwrap();
+    std::fs::write(inner.join("p/z.py"), "").unwrap();
+    std::fs::write(inner.join("p/z.pyc"), "x").unwrap();
+    git(&["add", "-f", "p/z.pyc"]);
+
+    let run = outer.run(["check", "--output-format", "json", "inner/p/z.pyc"]);
+    assert_eq!(
+        (run.code, run.findings()),
+        (
+            1,
+            crate::common::pairs(&[("PYH001", "p/z.pyc"), ("PYH203", "p/z.pyc")])
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = outer.run(["check", "app.py", "inner/p/z.pyc"]);
+    run.assert_error("inner/p/z.pyc is inside another repository, inner");
+}

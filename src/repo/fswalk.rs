@@ -347,7 +347,7 @@ fn last_component(path: &[u8]) -> &[u8] {
     path.rsplit(|b| *b == b'/').next().unwrap_or_default()
 }
 
-/// Read every entry of `fd` into `listing`, resolving unknown kinds with `lstat`.
+/// Read every entry of `fd` into `listing`.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn list(
     fd: &OwnedFd,
@@ -358,20 +358,12 @@ fn list(
     let mut dir = rustix::fs::RawDir::new(fd, buffer);
     while let Some(entry) = dir.next() {
         let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
-        }
-        let kind = match Kind::of(entry.file_type()) {
-            Some(kind) => kind,
-            None => kind_at(fd, name),
-        };
-        listing.push(name, kind);
+        add_entry(fd, listing, entry.file_name().to_bytes(), entry.file_type());
     }
     Ok(())
 }
 
-/// Read every entry of `fd` into `listing`, resolving unknown kinds with `lstat`.
+/// Read every entry of `fd` into `listing`.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn list(
     fd: &OwnedFd,
@@ -382,17 +374,18 @@ fn list(
     let mut dir = rustix::fs::Dir::read_from(fd)?;
     while let Some(entry) = dir.read() {
         let entry = entry?;
-        let name = entry.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
-        }
-        let kind = match Kind::of(entry.file_type()) {
-            Some(kind) => kind,
-            None => kind_at(fd, name),
-        };
-        listing.push(name, kind);
+        add_entry(fd, listing, entry.file_name().to_bytes(), entry.file_type());
     }
     Ok(())
+}
+
+/// Keep one listed entry (not `.` or `..`), resolving an unknown kind with `lstat`.
+fn add_entry(fd: &OwnedFd, listing: &mut Listing, name: &[u8], file_type: FileType) {
+    if name == b"." || name == b".." {
+        return;
+    }
+    let kind = Kind::of(file_type).unwrap_or_else(|| kind_at(fd, name));
+    listing.push(name, kind);
 }
 
 fn kind_at(fd: &OwnedFd, name: &[u8]) -> Kind {

@@ -165,34 +165,41 @@ pub(crate) fn read_head_at(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Vec<u8>, 
     Ok(head[..len].to_vec())
 }
 
-/// Mtime and size of `name` in `dir`, followed as CPython's `os.stat` of a source is.
-pub(crate) fn stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceStat> {
-    let stat = rustix::fs::statat(dir, name, AtFlags::empty()).ok()?;
-    Some(SourceStat {
-        mtime: stat.st_mtime as i64,
+/// `statat` of `name` in `dir`, followed through symlinks as CPython's `os.stat`
+/// of a source is.
+fn stat_followed(dir: BorrowedFd<'_>, name: &[u8]) -> Option<rustix::fs::Stat> {
+    rustix::fs::statat(dir, name, AtFlags::empty()).ok()
+}
+
+fn is_regular(stat: &rustix::fs::Stat) -> bool {
+    rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile
+}
+
+fn source_stat(stat: &rustix::fs::Stat) -> SourceStat {
+    SourceStat {
+        mtime: i64::from(stat.st_mtime),
         size: stat.st_size as u64,
-    })
+    }
+}
+
+/// Mtime and size of `name` in `dir`.
+pub(crate) fn stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceStat> {
+    stat_followed(dir, name).map(|stat| source_stat(&stat))
 }
 
 /// [`stat_at`], for a regular file only (what can own a cache).
 pub(crate) fn file_stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceStat> {
-    let stat = rustix::fs::statat(dir, name, AtFlags::empty()).ok()?;
-    let is_file =
-        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
-    is_file.then_some(SourceStat {
-        mtime: stat.st_mtime as i64,
-        size: stat.st_size as u64,
-    })
+    stat_followed(dir, name)
+        .filter(is_regular)
+        .map(|stat| source_stat(&stat))
 }
 
 /// Does `name` exist in `dir`, followed through symlinks?
 pub(crate) fn exists_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
-    rustix::fs::statat(dir, name, AtFlags::empty()).is_ok()
+    stat_followed(dir, name).is_some()
 }
 
 /// Is `name` in `dir`, followed through symlinks, a regular file?
 pub(crate) fn is_file_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
-    rustix::fs::statat(dir, name, AtFlags::empty()).is_ok_and(|stat| {
-        rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile
-    })
+    stat_followed(dir, name).is_some_and(|stat| is_regular(&stat))
 }

@@ -55,13 +55,11 @@ impl Root {
             root.refuse_skipped_folders()?;
             return Ok((root, None));
         };
-        let inside = root.relativize(first).is_ok();
+        let relative = root.relativize(first).ok();
+        let inside = relative.is_some();
         if root.is_git && inside {
             // Inside a repository nested in this one (a submodule, a clone): that one.
-            let nested = root
-                .relativize(first)
-                .ok()
-                .and_then(|relative| root.nested_repository(&relative));
+            let nested = relative.and_then(|relative| root.nested_repository(&relative));
             let root = match nested {
                 Some(nested) => Root::around(&root.path.join(nested))?.0,
                 None => root,

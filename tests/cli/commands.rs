@@ -144,20 +144,11 @@ fn a_path_in_a_nested_repository() {
     outer.with_gitignore().write("app.py", "");
     let inner = outer.path("inner");
     std::fs::create_dir_all(inner.join("p")).unwrap();
-    let git = |args: &[&str]| {
-        let status = std::process::Command::new("git")
-            .args(args)
-            .current_dir(&inner)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .status()
-            .unwrap();
-        assert!(status.success());
-    };
-    git(&["init", "-q"]);
+    outer.git(["-C", "inner", "init", "-q"]);
     std::fs::write(inner.join(".gitignore"), "__pycache__/\n*.py[cod]\n").unwrap();
     std::fs::write(inner.join("p/z.py"), "").unwrap();
     std::fs::write(inner.join("p/z.pyc"), "x").unwrap();
-    git(&["add", "-f", "p/z.pyc"]);
+    outer.git(["-C", "inner", "add", "-f", "p/z.pyc"]);
 
     let run = outer.run(["check", "--output-format", "json", "inner/p/z.pyc"]);
     assert_eq!(

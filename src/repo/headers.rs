@@ -177,7 +177,7 @@ fn is_regular(stat: &rustix::fs::Stat) -> bool {
 
 fn source_stat(stat: &rustix::fs::Stat) -> SourceStat {
     SourceStat {
-        mtime: i64::from(stat.st_mtime),
+        mtime: stat.st_mtime,
         size: stat.st_size as u64,
     }
 }

@@ -33,9 +33,17 @@ pub enum Error {
     )]
     MissingPath { path: PathBuf },
 
-    #[error("{} is outside the repository root {}", path.display(), root.display())]
-    #[diagnostic(code(pyhygiene::path))]
-    OutsideRoot { path: PathBuf, root: PathBuf },
+    #[error("{} leads outside the repository root {}{how}", path.display(), root.display())]
+    #[diagnostic(
+        code(pyhygiene::path),
+        help("PATHS must lie inside the root; to check another folder or repository, run pyhygiene there or pass `--root DIR`")
+    )]
+    OutsideRoot {
+        path: PathBuf,
+        root: PathBuf,
+        /// " (through a symlink)" when the path looks inside but is not.
+        how: &'static str,
+    },
 
     #[error("{} is inside another repository, {}", path.display(), repo.display())]
     #[diagnostic(

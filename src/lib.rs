@@ -87,11 +87,18 @@ struct Session {
 }
 
 impl Session {
-    fn open(paths: &[std::path::PathBuf], common: &CommonArgs) -> Result<Session, Error> {
+    fn open(
+        paths: &[std::path::PathBuf],
+        common: &CommonArgs,
+        for_fix: bool,
+    ) -> Result<Session, Error> {
         let (root, root_scope) = match &common.root {
             Some(dir) => Root::discover(Some(dir))?,
             None => Root::discover_for(paths)?,
         };
+        if for_fix {
+            root.refuse_fix_root(common.root.is_some())?;
+        }
         let config = if common.no_config {
             None
         } else {
@@ -119,7 +126,7 @@ impl Session {
 }
 
 fn check(args: &CheckArgs) -> Result<Status, Error> {
-    let session = Session::open(&args.paths, &args.common)?;
+    let session = Session::open(&args.paths, &args.common, false)?;
     let progress = spinner(&args.common, "checking");
     let outcome = lint::lint(&session.root, &session.settings, &session.scope, false)?;
     drop(progress);
@@ -143,7 +150,7 @@ fn spinner(common: &CommonArgs, message: &'static str) -> progress::Progress {
 /// `pyhygiene fix`: plan from a full lint, apply (or print with `--dry-run`),
 /// then re-check and report what remains.
 fn fix(args: &FixArgs) -> Result<Status, Error> {
-    let session = Session::open(&args.paths, &args.common)?;
+    let session = Session::open(&args.paths, &args.common, true)?;
     let progress = spinner(&args.common, "checking");
     let outcome = lint::lint(&session.root, &session.settings, &session.scope, true)?;
     drop(progress);

@@ -44,10 +44,11 @@ impl Root {
         Ok((root, scope))
     }
 
-    /// [`Root::discover`] without `--root`, when PATHS are given: a PATH in another
-    /// repository than the current folder's (or given from outside any repository)
-    /// brings its own work tree, so `pyhygiene check ../other-repo` checks that one.
-    /// PATHS in two repositories are an error, reported when they are made relative.
+    /// [`Root::discover`] without `--root`: the work tree around the current folder.
+    /// Only when the current folder is in no work tree does the first PATH bring its
+    /// own (`cd /tmp && pyhygiene check ~/proj`); inside one, every PATH must resolve
+    /// inside it (SPEC §4: a PATH never makes a new root), or lie in a repository
+    /// nested in it, which is then the root.
     pub fn discover_for(paths: &[PathBuf]) -> Result<(Root, Option<PathBuf>), Error> {
         let here = std::env::current_dir()?;
         let (root, _) = Root::around(&here)?;
@@ -55,37 +56,61 @@ impl Root {
             root.refuse_skipped_folders()?;
             return Ok((root, None));
         };
-        let relative = root.relativize(first).ok();
-        let inside = relative.is_some();
-        if root.is_git && inside {
+        let root = if root.is_git {
             // Inside a repository nested in this one (a submodule, a clone): that one.
-            let nested = relative.and_then(|relative| root.nested_repository(&relative));
-            let root = match nested {
+            let nested = root
+                .relativize(first)
+                .ok()
+                .and_then(|relative| root.nested_repository(&relative));
+            match nested {
                 Some(nested) => Root::around(&root.path.join(nested))?.0,
                 None => root,
+            }
+        } else {
+            // Outside git: the work tree of the first PATH's folder, if it has one.
+            let absolute = normalize(&here.join(first));
+            let folder = if absolute.is_dir() {
+                Some(absolute.as_path())
+            } else {
+                absolute.parent().filter(|p| p.is_dir())
             };
-            root.refuse_skipped_folders()?;
-            return Ok((root, None));
-        }
-        // The folder of the first PATH (if it exists: a missing one is reported later).
-        let absolute = normalize(&here.join(first));
-        let folder = if absolute.is_dir() {
-            Some(absolute.as_path())
-        } else {
-            absolute.parent().filter(|p| p.is_dir())
-        };
-        let Some(folder) = folder.and_then(|f| f.canonicalize().ok()) else {
-            root.refuse_skipped_folders()?;
-            return Ok((root, None));
-        };
-        let (theirs, _) = Root::around(&folder)?;
-        let root = if theirs.is_git || !inside {
-            theirs
-        } else {
-            root
+            match folder.and_then(|f| f.canonicalize().ok()) {
+                Some(folder) => match Root::around(&folder)? {
+                    (theirs, _) if theirs.is_git => theirs,
+                    _ => root,
+                },
+                None => root,
+            }
         };
         root.refuse_skipped_folders()?;
         Ok((root, None))
+    }
+
+    /// `fix` rewrites what it finds: outside git it needs the root named with
+    /// `--root`, and `/` or the home folder are never its root (SPEC §4).
+    pub fn refuse_fix_root(&self, explicit: bool) -> Result<(), Error> {
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .and_then(|h| PathBuf::from(h).canonicalize().ok());
+        if self.path.parent().is_none() || Some(&self.path) == home.as_ref() {
+            return Err(Error::SkippedRoot {
+                path: self.path.clone(),
+                reason: "`fix` never works on the file system root or the home folder".into(),
+            });
+        }
+        if !self.is_git && !explicit {
+            return Err(Error::Usage {
+                message: format!(
+                    "{} is not in a git repository: `fix` needs an explicit root there",
+                    self.path.display()
+                ),
+                help: Some(format!(
+                    "pass `--root {}` to fix that folder",
+                    self.path.display()
+                )),
+            });
+        }
+        Ok(())
     }
 
     /// The outermost folder on the way to `relative` (itself included) that holds a
@@ -94,13 +119,12 @@ impl Root {
         let mut folder = PathBuf::new();
         for component in relative.components() {
             folder.push(component);
-            if self
-                .path
-                .join(&folder)
-                .join(".git")
-                .symlink_metadata()
-                .is_ok()
-            {
+            let full = self.path.join(&folder);
+            // Only real folders: `self -> .` is no repository inside this one.
+            if !full.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+                return None;
+            }
+            if full.join(".git").symlink_metadata().is_ok() {
                 return Some(folder);
             }
         }
@@ -193,6 +217,11 @@ impl Root {
             .map_err(|_| Error::OutsideRoot {
                 path: path.to_owned(),
                 root: self.path.clone(),
+                how: if normalized.starts_with(&self.path) {
+                    " (through a symlink)"
+                } else {
+                    ""
+                },
             })
     }
 }

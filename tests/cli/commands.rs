@@ -84,11 +84,11 @@ fn completions_and_man_page() {
     assert_eq!(dir.run(["completions", "tcsh"]).code, 2);
 }
 
-/// `pyhygiene check PATH` where PATH is (in) another repository than the current
-/// folder's, or given from outside any repository, checks that repository; PATHS
-/// in two repositories are an error.
+/// Inside a repository, a PATH in another one is an error (SPEC §4: a PATH never
+/// makes a new root); `--root` names the other one, and from outside any
+/// repository the first PATH brings its own.
 #[test]
-fn a_path_brings_its_own_repository() {
+fn a_path_outside_the_repository_is_an_error_not_a_new_root() {
     let theirs = Repo::new();
     theirs
         .with_gitignore()
@@ -102,17 +102,19 @@ fn a_path_brings_its_own_repository() {
         .write("ours.pyc", "y")
         .add(&["ours.pyc"]);
     let theirs_path = theirs.root.to_str().unwrap();
-    let run = ours.run(["check", "--output-format", "json", theirs_path]);
-    assert_eq!(
-        (run.code, run.findings()),
-        (1, expected.clone()),
-        "{}",
-        run.stderr
-    );
+    for command in ["check", "fix"] {
+        let run = ours.run([command, theirs_path]);
+        run.assert_error(&format!(
+            "{theirs_path} leads outside the repository root {}",
+            ours.root.display()
+        ));
+        assert!(run.stderr.contains("--root DIR"), "{}", run.stderr);
+    }
     let run = ours.run([
         "check",
         "--output-format",
         "json",
+        "--root",
         &format!("{theirs_path}/lib"),
     ]);
     assert_eq!(
@@ -132,7 +134,7 @@ fn a_path_brings_its_own_repository() {
 
     // Ours and theirs at once: no single root.
     let run = ours.run(["check", "ours.pyc", theirs_path]);
-    run.assert_error("is outside the repository root");
+    run.assert_error("leads outside the repository root");
 }
 
 /// A PATH inside a repository nested in the current one (a clone, a submodule)

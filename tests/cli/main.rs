@@ -10,4 +10,5 @@ mod formats;
 mod ignores;
 mod review;
 mod snapshots;
+mod trust;
 mod walk;

@@ -116,7 +116,10 @@ impl Session {
         if paths.is_empty() {
             paths.extend(root_scope);
         }
-        let scope = Scope { paths };
+        let scope = Scope {
+            paths,
+            allow_missing: false,
+        };
         Ok(Session {
             root,
             settings,
@@ -130,11 +133,7 @@ fn check(args: &CheckArgs) -> Result<Status, Error> {
     let progress = spinner(&args.common, "checking");
     let outcome = lint::lint(&session.root, &session.settings, &session.scope, false)?;
     drop(progress);
-    match report(&session, &outcome, &args.common) {
-        // `pyhygiene check | head`: the reader left, the verdict still stands.
-        Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other?,
-    }
+    reader_may_leave(report(&session, &outcome, &args.common))?;
     let status = status(&outcome, session.settings.fail_on, args.common.exit_zero);
     // `run` is the binary's entry and the process ends right after: freeing a file
     // set entry by entry (a million allocations on a large monorepo) would only
@@ -160,49 +159,101 @@ fn fix(args: &FixArgs) -> Result<Status, Error> {
         &session.settings,
         args.unsafe_fixes,
     );
-    let human = args.common.output_format == OutputFormat::Human;
-    let mut summary_out: Box<dyn Write> = if human {
-        Box::new(std::io::stdout())
-    } else {
-        Box::new(std::io::stderr())
-    };
+    let exit_zero = args.common.exit_zero;
     if args.dry_run {
-        summary_out.write_all(fix::describe_plan(&session.root.path, &plan).as_bytes())?;
-        summary_out.flush()?;
-        return Ok(if plan.is_empty() {
+        print_notes(&outcome, &args.common);
+        reader_may_leave(print_plan(&session, &plan, args.common.output_format))?;
+        let pending = if plan.is_empty() {
             Status::Clean
         } else {
             Status::Failed
-        });
+        };
+        return Ok(if exit_zero { Status::Clean } else { pending });
     }
+    let human = args.common.output_format == OutputFormat::Human;
     let mut changed = false;
     if !plan.is_empty() {
         fix::apply::preflight(&session.root, &plan)?;
         let applied = fix::apply::apply(&session.root, &plan);
         changed = applied.changed_anything();
-        summary_out.write_all(fix::describe_applied(&applied, args.common.verbose).as_bytes())?;
-        summary_out.flush()?;
+        let summary = fix::describe_applied(&applied, args.common.verbose);
+        reader_may_leave(if human {
+            write_flushed(&mut std::io::stdout(), summary.as_bytes())
+        } else {
+            write_flushed(&mut std::io::stderr(), summary.as_bytes())
+        })?;
         if applied.failed.is_some() {
             return Err(Error::Fix(
                 "fix stopped part-way; see above for what was and was not done".into(),
             ));
         }
         if human {
-            writeln!(summary_out)?;
+            reader_may_leave(write_flushed(&mut std::io::stdout(), b"\n"))?;
         }
     }
-    let remaining = lint::lint(&session.root, &session.settings, &session.scope, false)?;
-    report(&session, &remaining, &args.common)?;
-    let status = status(&remaining, session.settings.fail_on, args.common.exit_zero);
-    Ok(if changed && args.exit_non_zero_on_fix {
+    // A PATH the fix removed (`fix b/s.pyc`) is the goal reached, not a missing path.
+    let scope = Scope {
+        allow_missing: true,
+        ..session.scope.clone()
+    };
+    let remaining = lint::lint(&session.root, &session.settings, &scope, false)?;
+    reader_may_leave(report(&session, &remaining, &args.common))?;
+    let status = status(&remaining, session.settings.fail_on, exit_zero);
+    Ok(if changed && args.exit_non_zero_on_fix && !exit_zero {
         Status::Failed
     } else {
         status
     })
 }
 
+/// The `--dry-run` plan: text for people (on stdout), a JSON document for
+/// machines; SARIF and GitHub annotations describe findings, not plans.
+fn print_plan(
+    session: &Session,
+    plan: &fix::plan::Plan,
+    format: OutputFormat,
+) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        OutputFormat::Human => {
+            write_flushed(&mut out, fix::describe_plan(&session.root.path, plan).as_bytes())
+        }
+        OutputFormat::Json => {
+            let document = fix::plan_json(&session.root.path, plan);
+            serde_json::to_writer_pretty(&mut out, &document).map_err(std::io::Error::from)?;
+            write_flushed(&mut out, b"\n")
+        }
+        OutputFormat::Sarif | OutputFormat::Github => Err(Error::Usage {
+            message: format!(
+                "`fix --dry-run` has no {} form: it prints a plan, not findings",
+                format.as_str()
+            ),
+            help: Some(
+                "use `--output-format json` for a machine-readable plan, or `check --output-format {}` for the findings".replace("{}", format.as_str()),
+            ),
+        }),
+    }
+}
+
+fn write_flushed(out: &mut impl Write, bytes: &[u8]) -> Result<(), Error> {
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The reader of stdout went away (`pyhygiene fix | head -1`): the verdict still
+/// stands, so the exit status is decided as if everything had been read.
+fn reader_may_leave(result: Result<(), Error>) -> Result<(), Error> {
+    match result {
+        Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// An incomplete run counts as a warning: it fails under `--fail-on warning`.
 fn status(outcome: &Outcome, fail_on: Severity, exit_zero: bool) -> Status {
-    let failing = outcome.diagnostics.iter().any(|d| d.severity >= fail_on);
+    let failing = outcome.diagnostics.iter().any(|d| d.severity >= fail_on)
+        || (fail_on == Severity::Warning && !outcome.incomplete.is_empty());
     if failing && !exit_zero {
         Status::Failed
     } else {
@@ -210,20 +261,41 @@ fn status(outcome: &Outcome, fail_on: Severity, exit_zero: bool) -> Status {
     }
 }
 
+/// Notes about the run on stderr (the report itself stays clean for machines).
+/// `--quiet` hides what was skipped by design, never what could not be read.
+fn print_notes(outcome: &Outcome, common: &CommonArgs) {
+    let color = use_color(common.color, std::io::stderr().is_terminal());
+    let paint = |label: &'static str, style: &'static str| {
+        if color {
+            format!("\x1b[{style}m{label}\x1b[0m")
+        } else {
+            label.to_owned()
+        }
+    };
+    let mut err = std::io::stderr().lock();
+    // Writes to stderr may fail (closed); there is nowhere left to say so.
+    if !common.quiet {
+        let note = paint("note", "1;36");
+        for message in &outcome.notes {
+            let _ = writeln!(err, "{note}: {}", report::escape_controls(message));
+        }
+    }
+    let warning = paint("warning", "1;33");
+    for message in &outcome.incomplete {
+        let _ = writeln!(err, "{warning}: {}", report::escape_controls(message));
+    }
+    if !outcome.incomplete.is_empty() {
+        let _ = writeln!(
+            err,
+            "{warning}: the check is incomplete: what could not be read was not checked"
+        );
+    }
+}
+
 fn report(session: &Session, outcome: &Outcome, common: &CommonArgs) -> Result<(), Error> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if !common.quiet {
-        let color = use_color(common.color, std::io::stderr().is_terminal());
-        let note = if color {
-            "\x1b[1;36mnote\x1b[0m"
-        } else {
-            "note"
-        };
-        for message in &outcome.notes {
-            eprintln!("{note}: {message}");
-        }
-    }
+    print_notes(outcome, common);
     match common.output_format {
         OutputFormat::Human => report::human::write(
             &mut out,
@@ -234,16 +306,16 @@ fn report(session: &Session, outcome: &Outcome, common: &CommonArgs) -> Result<(
                 quiet: common.quiet,
             },
         )?,
-        OutputFormat::Github => report::github::write(&mut out, &outcome.diagnostics)?,
-        OutputFormat::Sarif => {
-            report::sarif::write(&mut out, &session.root.path, &outcome.diagnostics)?
+        OutputFormat::Github => {
+            report::github::write(&mut out, &outcome.diagnostics, &outcome.incomplete)?
         }
-        OutputFormat::Json => report::json::write(
+        OutputFormat::Sarif => report::sarif::write(
             &mut out,
             &session.root.path,
             &outcome.diagnostics,
-            &outcome.notes,
+            &outcome.incomplete,
         )?,
+        OutputFormat::Json => report::json::write(&mut out, &session.root.path, outcome)?,
     }
     out.flush()?;
     Ok(())

@@ -19,6 +19,9 @@ use crate::settings::Settings;
 pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     pub notes: Vec<String>,
+    /// What could not be read (folders, ignore files): the run is incomplete. Shown
+    /// in every output format, even with `--quiet`.
+    pub incomplete: Vec<String>,
     /// The file sets the rules read; the fixer plans against them.
     pub sets: FileSets,
 }
@@ -35,6 +38,8 @@ pub struct FileSets {
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
     pub paths: Vec<PathBuf>,
+    /// A PATH that no longer exists is fine (the re-check after `fix` removed it).
+    pub allow_missing: bool,
 }
 
 impl Scope {
@@ -146,12 +151,13 @@ pub fn lint(
         let in_index = tracked
             .as_ref()
             .is_some_and(|t| t.entries.iter().any(|e| e.starts_with(path)));
-        if !on_disk && !in_index {
+        if !on_disk && !in_index && !scope.allow_missing {
             return Err(Error::MissingPath { path: path.clone() });
         }
     }
+    let mut incomplete = Vec::new();
     if let Some(worktree) = &worktree {
-        notes.extend(
+        incomplete.extend(
             worktree
                 .errors
                 .iter()
@@ -163,7 +169,7 @@ pub fn lint(
         _ => None,
     };
     if let Some(ignores) = &ignores {
-        notes.extend(ignores.errors.iter().map(|e| format!("could not read {e}")));
+        incomplete.extend(ignores.errors.iter().map(|e| format!("could not read {e}")));
     }
 
     let ctx = Context {
@@ -180,6 +186,7 @@ pub fn lint(
     Ok(Outcome {
         diagnostics,
         notes,
+        incomplete,
         sets: FileSets {
             tracked,
             worktree,

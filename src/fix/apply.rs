@@ -3,9 +3,13 @@
 
 use std::ffi::OsStr;
 use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::Stdio;
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+use rustix::io::Errno;
 
 use crate::error::Error;
 use crate::fix::gitignore;
@@ -27,6 +31,9 @@ pub enum Action {
 #[derive(Debug, Default)]
 pub struct Applied {
     pub done: Vec<Action>,
+    /// Steps whose goal was already reached by someone else (a concurrent `fix`, an
+    /// editor, CPython): the file or folder was gone. Done, but not by us.
+    pub gone: Vec<Action>,
     /// A step refused by the safety checks is skipped, not fatal.
     pub skipped: Vec<(Action, String)>,
     pub failed: Option<(Action, String)>,
@@ -34,9 +41,22 @@ pub struct Applied {
 }
 
 impl Applied {
+    /// Did this run change the index or the disk (`--exit-non-zero-on-fix`)?
     pub fn changed_anything(&self) -> bool {
         !self.done.is_empty()
     }
+}
+
+/// How one step ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Step {
+    Done,
+    /// Already gone: the goal is reached.
+    Gone,
+    /// Refused by a safety check, or impossible (the rest goes on).
+    Skipped(String),
+    /// An error that stops the run.
+    Failed(String),
 }
 
 /// The actions of a plan in the safe order: untrack → ignore → delete → rmdir.
@@ -97,38 +117,29 @@ pub fn apply(root: &Root, plan: &Plan) -> Applied {
     let mut applied = Applied::default();
     let mut actions = actions(plan).into_iter();
     for action in actions.by_ref() {
-        let result = match &action {
-            Action::Untrack(paths) => untrack(root, paths, false),
-            Action::UntrackDirs(paths) => untrack(root, paths, true),
-            Action::AppendIgnore(entries) => append_ignore(&root.path, entries),
-            Action::Delete(path) => match check_deletable(&root.path, path) {
-                Ok(full) => std::fs::remove_file(full).map_err(|e| e.to_string()),
-                Err(reason) => {
-                    applied.skipped.push((action, reason));
-                    continue;
-                }
-            },
-            Action::RemoveDir(path) => match check_removable_dir(&root.path, path) {
-                Ok(full) => match std::fs::remove_dir(full) {
-                    Ok(()) => Ok(()),
-                    // Something still inside (a file the plan did not cover): leave it.
-                    Err(err) if err.kind() == std::io::ErrorKind::DirectoryNotEmpty => {
-                        applied
-                            .skipped
-                            .push((action, "the folder is not empty".into()));
+        let step = match &action {
+            Action::Untrack(paths) | Action::UntrackDirs(paths) => {
+                let recursive = matches!(action, Action::UntrackDirs(_));
+                match untrack(root, paths, recursive) {
+                    Ok(()) => {
+                        verify_untracked(root, action, recursive, &mut applied);
                         continue;
                     }
-                    Err(err) => Err(err.to_string()),
-                },
-                Err(reason) => {
-                    applied.skipped.push((action, reason));
-                    continue;
+                    Err(message) => Step::Failed(message),
                 }
+            }
+            Action::AppendIgnore(entries) => match append_ignore(&root.path, entries) {
+                Ok(()) => Step::Done,
+                Err(message) => Step::Failed(message),
             },
+            Action::Delete(path) => delete_file(&root.path, path),
+            Action::RemoveDir(path) => remove_dir(&root.path, path),
         };
-        match result {
-            Ok(()) => applied.done.push(action),
-            Err(message) => {
+        match step {
+            Step::Done => applied.done.push(action),
+            Step::Gone => applied.gone.push(action),
+            Step::Skipped(reason) => applied.skipped.push((action, reason)),
+            Step::Failed(message) => {
                 applied.failed = Some((action, message));
                 break;
             }
@@ -138,14 +149,55 @@ pub fn apply(root: &Root, plan: &Plan) -> Applied {
     applied
 }
 
+/// `git rm --cached` can leave entries behind without an error (older git and
+/// skip-worktree bits): read the index back and claim only what really left it.
+fn verify_untracked(root: &Root, action: Action, recursive: bool, applied: &mut Applied) {
+    let (Action::Untrack(paths) | Action::UntrackDirs(paths)) = &action else {
+        return;
+    };
+    let index = match crate::repo::tracked::Tracked::read(&root.path) {
+        Ok(index) => index,
+        Err(err) => {
+            applied.failed = Some((action, format!("cannot read the index back: {err}")));
+            return;
+        }
+    };
+    let entries: std::collections::HashSet<&Path> =
+        index.entries.iter().map(PathBuf::as_path).collect();
+    let still = |path: &PathBuf| {
+        if recursive {
+            index.entries.iter().any(|e| e.starts_with(path))
+        } else {
+            entries.contains(path.as_path())
+        }
+    };
+    let (left, removed): (Vec<PathBuf>, Vec<PathBuf>) = paths.iter().cloned().partition(still);
+    let rebuild = |paths| match action {
+        Action::UntrackDirs(_) => Action::UntrackDirs(paths),
+        _ => Action::Untrack(paths),
+    };
+    if !removed.is_empty() {
+        applied.done.push(rebuild(removed));
+    }
+    if !left.is_empty() {
+        applied.skipped.push((
+            rebuild(left),
+            "git left them in the index (`git rm --cached` did not remove them)".into(),
+        ));
+    }
+}
+
 /// `git rm --cached` with a NUL-separated literal path list on stdin; the working
 /// copies stay. `-f` because the index copy may differ from the file (staged edits).
 fn untrack(root: &Root, paths: &[PathBuf], recursive: bool) -> Result<(), String> {
     let mut cmd = git::command(&root.path);
+    // `--sparse`: entries outside a sparse checkout or marked skip-worktree are
+    // skipped silently without it.
     cmd.args([
         "--literal-pathspecs",
         "rm",
         "--cached",
+        "--sparse",
         "-f",
         "-q",
         "--ignore-unmatch",
@@ -193,56 +245,101 @@ fn append_ignore(root: &Path, entries: &[String]) -> Result<(), String> {
 /// Folder names never entered (SPEC §2); fixes never reach inside them.
 const NEVER_INSIDE: &[&str] = &[".git", "node_modules", "site-packages", "dist-packages"];
 
-/// Every folder from the root down to `relative`'s parent must be a real folder
-/// (no symlink), not a skipped one; returns the full path.
-fn check_path(root: &Path, relative: &Path) -> Result<PathBuf, String> {
-    let mut current = root.to_path_buf();
+/// A folder opened for the next step: never through a symlink, only a folder.
+const DIR_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::CLOEXEC);
+
+/// The folder holding `relative`, opened from the root one component at a time:
+/// every folder on the way is a real folder (no symlink), not a skipped one, not a
+/// virtualenv. Each open is relative to the last, so no path is ever longer than
+/// one name (paths beyond `PATH_MAX` work) and nothing can be swapped in between.
+fn open_parent<'a>(root: &Path, relative: &'a Path) -> Result<(OwnedFd, &'a OsStr), Step> {
     let components: Vec<Component<'_>> = relative.components().collect();
-    if components.is_empty() || !components.iter().all(|c| matches!(c, Component::Normal(_))) {
-        return Err("not a plain path inside the root".into());
+    let Some((last, folders)) = components.split_last() else {
+        return Err(Step::Skipped("not a plain path inside the root".into()));
+    };
+    if !components.iter().all(|c| matches!(c, Component::Normal(_))) {
+        return Err(Step::Skipped("not a plain path inside the root".into()));
     }
-    for component in &components[..components.len() - 1] {
+    let failed = |e: Errno| Step::Failed(std::io::Error::from(e).to_string());
+    let mut dir = rustix::fs::open(root, DIR_FLAGS, Mode::empty()).map_err(failed)?;
+    for component in folders {
         let name = component.as_os_str();
         if NEVER_INSIDE.iter().any(|n| name == OsStr::new(n)) {
-            return Err(format!(
+            return Err(Step::Skipped(format!(
                 "inside `{}`, which is never touched",
                 name.to_string_lossy()
-            ));
+            )));
         }
-        current.push(name);
-        let meta = std::fs::symlink_metadata(&current).map_err(|e| e.to_string())?;
-        if meta.file_type().is_symlink() {
-            return Err("a folder on the way is a symlink".into());
-        }
-        if !meta.is_dir() {
-            return Err("a parent is not a folder".into());
-        }
-        if current.join("pyvenv.cfg").exists() {
-            return Err("inside a virtual environment".into());
+        dir = match rustix::fs::openat(&dir, name, DIR_FLAGS, Mode::empty()) {
+            Ok(next) => next,
+            Err(Errno::NOENT) => return Err(Step::Gone),
+            Err(Errno::LOOP | Errno::NOTDIR) => {
+                let is_link = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW)
+                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+                return Err(Step::Skipped(
+                    if is_link {
+                        "a folder on the way is a symlink"
+                    } else {
+                        "a parent is not a folder"
+                    }
+                    .into(),
+                ));
+            }
+            Err(e) => return Err(failed(e)),
+        };
+        if rustix::fs::statat(&dir, "pyvenv.cfg", AtFlags::empty()).is_ok() {
+            return Err(Step::Skipped("inside a virtual environment".into()));
         }
     }
-    Ok(root.join(relative))
+    Ok((dir, last.as_os_str()))
+}
+
+/// The type of `name` in `dir`, not following a symlink; `Gone` when it is not there.
+fn type_at(dir: &OwnedFd, name: &OsStr) -> Result<FileType, Step> {
+    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(stat) => Ok(FileType::from_raw_mode(stat.st_mode)),
+        Err(Errno::NOENT) => Err(Step::Gone),
+        Err(e) => Err(Step::Failed(std::io::Error::from(e).to_string())),
+    }
 }
 
 /// SPEC §8: only a regular file whose name is bytecode, never through a symlink.
-fn check_deletable(root: &Path, relative: &Path) -> Result<PathBuf, String> {
+fn delete_file(root: &Path, relative: &Path) -> Step {
+    if let Err(reason) = check_bytecode_name(relative) {
+        return Step::Skipped(reason);
+    }
+    let (dir, name) = match open_parent(root, relative) {
+        Ok(found) => found,
+        Err(step) => return step,
+    };
+    match type_at(&dir, name) {
+        Ok(FileType::RegularFile) => {}
+        Ok(FileType::Symlink) => return Step::Skipped("it is a symlink".into()),
+        Ok(_) => return Step::Skipped("not a regular file".into()),
+        Err(step) => return step,
+    }
+    match rustix::fs::unlinkat(&dir, name, AtFlags::empty()) {
+        Ok(()) => Step::Done,
+        Err(Errno::NOENT) => Step::Gone,
+        Err(e) => Step::Failed(std::io::Error::from(e).to_string()),
+    }
+}
+
+/// A name SPEC §8 lets the fixer delete: bytecode, or a leftover in `__pycache__`.
+fn check_bytecode_name(relative: &Path) -> Result<(), String> {
     let name = relative
         .file_name()
         .map(|n| n.as_bytes())
         .unwrap_or_default();
     let in_pycache = relative.parent().and_then(Path::file_name) == Some(OsStr::new("__pycache__"));
-    if !(is_bytecode_name(name) || (in_pycache && is_leftover_name(name))) {
-        return Err("not a bytecode file name".into());
+    if is_bytecode_name(name) || (in_pycache && is_leftover_name(name)) {
+        Ok(())
+    } else {
+        Err("not a bytecode file name".into())
     }
-    let full = check_path(root, relative)?;
-    let meta = std::fs::symlink_metadata(&full).map_err(|e| e.to_string())?;
-    if meta.file_type().is_symlink() {
-        return Err("it is a symlink".into());
-    }
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    Ok(full)
 }
 
 /// `<x>.pyc.<digits>`: a leftover of an interrupted write.
@@ -254,24 +351,39 @@ fn is_leftover_name(name: &[u8]) -> bool {
     !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) && is_bytecode_name(head)
 }
 
-fn check_removable_dir(root: &Path, relative: &Path) -> Result<PathBuf, String> {
+/// Remove an empty `__pycache__` folder (a real one, never a symlink).
+fn remove_dir(root: &Path, relative: &Path) -> Step {
     if relative.file_name() != Some(OsStr::new("__pycache__")) {
-        return Err("not a `__pycache__` folder".into());
+        return Step::Skipped("not a `__pycache__` folder".into());
     }
-    let full = check_path(root, relative)?;
-    let meta = std::fs::symlink_metadata(&full).map_err(|e| e.to_string())?;
-    if !meta.is_dir() || meta.file_type().is_symlink() {
-        return Err("not a real folder".into());
+    let (dir, name) = match open_parent(root, relative) {
+        Ok(found) => found,
+        Err(step) => return step,
+    };
+    match type_at(&dir, name) {
+        Ok(FileType::Directory) => {}
+        Ok(_) => return Step::Skipped("not a real folder".into()),
+        Err(step) => return step,
     }
-    Ok(full)
+    match rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR) {
+        Ok(()) => Step::Done,
+        // Something still inside (a file the plan did not cover): leave it.
+        Err(Errno::NOTEMPTY | Errno::EXIST) => Step::Skipped("the folder is not empty".into()),
+        Err(Errno::NOENT) => Step::Gone,
+        Err(e) => Step::Failed(std::io::Error::from(e).to_string()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn skipped(reason: &str) -> Step {
+        Step::Skipped(reason.into())
+    }
+
     #[test]
-    fn deletable_names_only() {
+    fn deletes_only_bytecode_names() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         for name in [
@@ -280,17 +392,159 @@ mod tests {
             "m.pyc",
             "__pycache__/m.cpython-311.pyc.123",
             "__pycache__/x.txt",
+            "x.pyc.123",
         ] {
             let path = root.join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "").unwrap();
         }
-        assert!(check_deletable(root, Path::new("m.py")).is_err());
-        assert!(check_deletable(root, Path::new("notes.txt")).is_err());
-        assert!(check_deletable(root, Path::new("__pycache__/x.txt")).is_err());
-        assert!(check_deletable(root, Path::new("m.pyc")).is_ok());
-        assert!(check_deletable(root, Path::new("__pycache__/m.cpython-311.pyc.123")).is_ok());
-        assert!(check_deletable(root, Path::new("../m.pyc")).is_err());
-        assert!(check_deletable(root, Path::new("/etc/m.pyc")).is_err());
+        let not_bytecode = skipped("not a bytecode file name");
+        assert_eq!(delete_file(root, Path::new("m.py")), not_bytecode);
+        assert_eq!(delete_file(root, Path::new("notes.txt")), not_bytecode);
+        assert_eq!(
+            delete_file(root, Path::new("__pycache__/x.txt")),
+            not_bytecode
+        );
+        assert_eq!(delete_file(root, Path::new("x.pyc.123")), not_bytecode);
+        assert_eq!(delete_file(root, Path::new("m.pyc")), Step::Done);
+        assert_eq!(
+            delete_file(root, Path::new("__pycache__/m.cpython-311.pyc.123")),
+            Step::Done
+        );
+        assert_eq!(delete_file(root, Path::new("m.pyc")), Step::Gone);
+        assert_eq!(delete_file(root, Path::new("gone/m.pyc")), Step::Gone);
+        let plain = skipped("not a plain path inside the root");
+        assert_eq!(delete_file(root, Path::new("../m.pyc")), plain);
+        assert_eq!(delete_file(root, Path::new("/etc/m.pyc")), plain);
+        assert_eq!(delete_file(root, Path::new("a/../m.pyc")), plain);
+        assert!(root.join("m.py").exists() && root.join("notes.txt").exists());
+    }
+
+    #[test]
+    fn leftover_names() {
+        for yes in ["m.cpython-311.pyc.140589556619184", "m.pyc.1", "M.PYO.22"] {
+            assert!(is_leftover_name(yes.as_bytes()), "{yes}");
+        }
+        for no in ["m.pyc.", "m.pyc.12a", "m.py.123", "m.pyc", "123", "m.txt.1"] {
+            assert!(!is_leftover_name(no.as_bytes()), "{no}");
+        }
+    }
+
+    /// Every guard on the way: skipped folders, virtualenvs, symlinked folders,
+    /// files in place of folders, special files, non-empty folders.
+    #[test]
+    fn refuses_what_it_must_not_touch() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for name in [
+            "node_modules/m.pyc",
+            "a/site-packages/m.pyc",
+            "b/dist-packages/m.pyc",
+            "venv/lib/m.pyc",
+            "venv/pyvenv.cfg",
+            "real/m.pyc",
+            "file",
+            "full/__pycache__/keep.txt",
+        ] {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
+        std::os::unix::fs::symlink(root.join("real/m.pyc"), root.join("linked.pyc")).unwrap();
+        std::fs::create_dir_all(root.join("dir.pyc")).unwrap();
+        std::fs::create_dir_all(root.join("p/__pycache__")).unwrap();
+        std::os::unix::fs::symlink(root.join("p"), root.join("q")).unwrap();
+        std::os::unix::fs::symlink(root.join("p/__pycache__"), root.join("r")).unwrap();
+        std::fs::create_dir_all(root.join("s")).unwrap();
+        std::os::unix::fs::symlink(root.join("p/__pycache__"), root.join("s/__pycache__")).unwrap();
+        let cases = [
+            (
+                "node_modules/m.pyc",
+                "inside `node_modules`, which is never touched",
+            ),
+            (
+                "a/site-packages/m.pyc",
+                "inside `site-packages`, which is never touched",
+            ),
+            (
+                "b/dist-packages/m.pyc",
+                "inside `dist-packages`, which is never touched",
+            ),
+            (".git/m.pyc", "inside `.git`, which is never touched"),
+            ("venv/lib/m.pyc", "inside a virtual environment"),
+            ("link/m.pyc", "a folder on the way is a symlink"),
+            ("file/m.pyc", "a parent is not a folder"),
+            ("linked.pyc", "it is a symlink"),
+            ("dir.pyc", "not a regular file"),
+        ];
+        for (path, reason) in cases {
+            assert_eq!(
+                delete_file(root, Path::new(path)),
+                skipped(reason),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            remove_dir(root, Path::new("p")),
+            skipped("not a `__pycache__` folder")
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("q/__pycache__")),
+            skipped("a folder on the way is a symlink")
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("s/__pycache__")),
+            skipped("not a real folder")
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("full/__pycache__")),
+            skipped("the folder is not empty")
+        );
+        assert_eq!(remove_dir(root, Path::new("gone/__pycache__")), Step::Gone);
+        assert_eq!(remove_dir(root, Path::new("p/__pycache__")), Step::Done);
+        assert_eq!(remove_dir(root, Path::new("p/__pycache__")), Step::Gone);
+        for kept in [
+            "node_modules/m.pyc",
+            "venv/lib/m.pyc",
+            "real/m.pyc",
+            "full/__pycache__/keep.txt",
+        ] {
+            assert!(root.join(kept).exists(), "{kept}");
+        }
+        assert!(root.join("linked.pyc").symlink_metadata().is_ok());
+    }
+
+    /// A path longer than `PATH_MAX` is reached one folder at a time.
+    #[test]
+    fn deletes_beyond_path_max() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let folder = "d".repeat(200);
+        let mut relative = PathBuf::new();
+        let mut fd = rustix::fs::open(root, DIR_FLAGS, Mode::empty()).unwrap();
+        for _ in 0..25 {
+            rustix::fs::mkdirat(&fd, folder.as_str(), Mode::from_raw_mode(0o755)).unwrap();
+            fd = rustix::fs::openat(&fd, folder.as_str(), DIR_FLAGS, Mode::empty()).unwrap();
+            relative.push(&folder);
+        }
+        rustix::fs::mkdirat(&fd, "__pycache__", Mode::from_raw_mode(0o755)).unwrap();
+        let cache = rustix::fs::openat(
+            &fd,
+            "__pycache__/m.cpython-311.pyc",
+            OFlags::CREATE | OFlags::WRONLY,
+            Mode::from_raw_mode(0o644),
+        )
+        .unwrap();
+        drop(cache);
+        relative.push("__pycache__");
+        assert!(root.join(&relative).as_os_str().len() > 4096);
+        let file = relative.join("m.cpython-311.pyc");
+        assert_eq!(delete_file(root, &file), Step::Done);
+        assert_eq!(remove_dir(root, &relative), Step::Done);
+        assert_eq!(
+            rustix::fs::statat(&fd, "__pycache__", AtFlags::SYMLINK_NOFOLLOW).err(),
+            Some(Errno::NOENT)
+        );
     }
 }

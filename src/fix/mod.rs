@@ -6,9 +6,10 @@ pub mod gitignore;
 pub mod plan;
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::display_path;
+use crate::report::escape_controls;
 use apply::{Action, Applied};
 use plan::Plan;
 
@@ -16,14 +17,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn list(out: &mut String, paths: &[std::path::PathBuf]) {
+fn list(out: &mut String, paths: &[PathBuf]) {
     for path in paths {
-        let _ = writeln!(out, "  {}", display_path(path));
+        let _ = writeln!(out, "  {}", escape_controls(&display_path(path)));
     }
 }
 
 /// A heading and its paths, or nothing when there are none.
-fn section(out: &mut String, heading: String, paths: &[std::path::PathBuf]) {
+fn section(out: &mut String, heading: String, paths: &[PathBuf]) {
     if !paths.is_empty() {
         let _ = writeln!(out, "{heading}:");
         list(out, paths);
@@ -102,24 +103,51 @@ pub fn describe_applied(applied: &Applied, verbose: bool) -> String {
             Action::RemoveDir(path) => removed.push(path.clone()),
         }
     }
-    if !deleted.is_empty() {
-        let _ = writeln!(out, "Deleted {}", plural(deleted.len(), "file", "files"));
-        if verbose {
-            list(&mut out, &deleted);
+    // Already gone when their turn came: the goal is reached all the same.
+    let (mut deleted_gone, mut removed_gone) = (Vec::new(), Vec::new());
+    for action in &applied.gone {
+        match action {
+            Action::Delete(path) => deleted_gone.push(path.clone()),
+            Action::RemoveDir(path) => removed_gone.push(path.clone()),
+            _ => {}
         }
     }
-    if !removed.is_empty() {
-        let _ = writeln!(
-            out,
-            "Removed {}",
-            plural(removed.len(), "empty folder", "empty folders")
-        );
-        if verbose {
-            list(&mut out, &removed);
+    let summary = |out: &mut String, verb: &str, done: &[PathBuf], gone: &[PathBuf], one, many| {
+        if done.is_empty() && gone.is_empty() {
+            return;
         }
-    }
+        let all = plural(done.len() + gone.len(), one, many);
+        match gone.len() {
+            0 => writeln!(out, "{verb} {all}"),
+            n => writeln!(out, "{verb} {all} ({n} already gone)"),
+        }
+        .ok();
+        if verbose {
+            list(out, done);
+            list(out, gone);
+        }
+    };
+    summary(
+        &mut out,
+        "Deleted",
+        &deleted,
+        &deleted_gone,
+        "file",
+        "files",
+    );
+    summary(
+        &mut out,
+        "Removed",
+        &removed,
+        &removed_gone,
+        "empty folder",
+        "empty folders",
+    );
     for (action, reason) in &applied.skipped {
         let _ = writeln!(out, "Skipped {}: {reason}", name(action));
+        if let Action::Untrack(paths) | Action::UntrackDirs(paths) = action {
+            list(&mut out, paths);
+        }
     }
     if let Some((action, reason)) = &applied.failed {
         let _ = writeln!(out, "Failed to {}: {reason}", verb(action));
@@ -137,7 +165,7 @@ fn name(action: &Action) -> String {
     match action {
         Action::Untrack(p) | Action::UntrackDirs(p) => plural(p.len(), "path", "paths"),
         Action::AppendIgnore(_) => ".gitignore".into(),
-        Action::Delete(p) | Action::RemoveDir(p) => display_path(p),
+        Action::Delete(p) | Action::RemoveDir(p) => escape_controls(&display_path(p)).into_owned(),
     }
 }
 
@@ -146,7 +174,55 @@ fn verb(action: &Action) -> String {
         Action::Untrack(p) => format!("untrack {}", plural(p.len(), "file", "files")),
         Action::UntrackDirs(p) => format!("untrack {}", plural(p.len(), "folder", "folders")),
         Action::AppendIgnore(e) => format!("append {} to .gitignore", e.join(", ")),
-        Action::Delete(p) => format!("delete {}", display_path(p)),
-        Action::RemoveDir(p) => format!("remove {}", display_path(p)),
+        Action::Delete(p) => format!("delete {}", escape_controls(&display_path(p))),
+        Action::RemoveDir(p) => format!("remove {}", escape_controls(&display_path(p))),
     }
+}
+
+/// `fix --dry-run --output-format json`: the plan as one document, per path the
+/// actions planned for it in the order they run (README, "Dry-run JSON").
+pub fn plan_json(root: &Path, plan: &Plan) -> serde_json::Value {
+    use std::collections::BTreeMap;
+    let mut per_path: BTreeMap<&Path, Vec<&'static str>> = BTreeMap::new();
+    let groups: [(&[PathBuf], &'static str); 4] = [
+        (&plan.untrack, "untrack"),
+        (&plan.untrack_dirs, "untrack-folder"),
+        (&plan.delete, "delete"),
+        (&plan.remove_dirs, "remove-folder"),
+    ];
+    for (paths, action) in groups {
+        for path in paths {
+            per_path.entry(path).or_default().push(action);
+        }
+    }
+    let paths: Vec<serde_json::Value> = per_path
+        .into_iter()
+        .map(
+            |(path, actions)| serde_json::json!({ "path": display_path(path), "actions": actions }),
+        )
+        .collect();
+    let gitignore = (!plan.ignore_entries.is_empty()).then(|| {
+        let existing = std::fs::read(root.join(".gitignore")).ok();
+        let new = gitignore::append(existing.as_deref(), &plan.ignore_entries);
+        serde_json::json!({
+            "path": ".gitignore",
+            "created": existing.is_none(),
+            "append": plan.ignore_entries,
+            "diff": gitignore::unified_diff(".gitignore", existing.as_deref(), &new),
+        })
+    });
+    serde_json::json!({
+        "version": crate::report::json::FORMAT_VERSION,
+        "dry_run": true,
+        "root": root.display().to_string(),
+        "paths": paths,
+        "gitignore": gitignore,
+        "summary": {
+            "untrack": plan.untrack.len(),
+            "untrack_folders": plan.untrack_dirs.len(),
+            "ignore_entries": plan.ignore_entries.len(),
+            "delete": plan.delete.len(),
+            "remove_folders": plan.remove_dirs.len(),
+        },
+    })
 }

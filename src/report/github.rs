@@ -5,7 +5,16 @@ use std::io::Write;
 
 use crate::diagnostic::{display_path, Diagnostic, Severity};
 
-pub fn write(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    diagnostics: &[Diagnostic],
+    incomplete: &[String],
+) -> std::io::Result<()> {
+    // What could not be read: a repository-level warning, so CI shows the gap.
+    for message in incomplete {
+        let message = format!("{message}; the check is incomplete");
+        writeln!(out, "::warning title=pyhygiene::{}", escape_data(&message))?;
+    }
     for d in diagnostics {
         let command = match d.severity {
             Severity::Error => "error",

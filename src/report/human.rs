@@ -7,6 +7,7 @@ use std::path::Path;
 use anstyle::{AnsiColor, Style};
 
 use crate::diagnostic::{display_path, Diagnostic, Safety, Severity};
+use crate::report::escape_controls;
 use crate::report::Summary;
 
 /// A folder group longer than this is collapsed unless `--verbose`.
@@ -128,16 +129,17 @@ fn write_folder(
     items: &[&Diagnostic],
     verbose: bool,
 ) -> std::io::Result<()> {
+    // Names and messages come from file names: no control character reaches the terminal.
     let folder_name = match display_path(folder).as_str() {
         "." => String::new(),
-        name => format!("{name}/"),
+        name => format!("{}/", escape_controls(name)),
     };
     if let [only] = items {
         return writeln!(
             out,
             "  {c}{}{c:#}: {}",
-            only.display_path(),
-            only.message,
+            escape_controls(&only.display_path()),
+            escape_controls(&only.message),
             c = p.path
         );
     }
@@ -167,9 +169,10 @@ fn write_folder(
         COLLAPSED_SHOWN
     };
     for d in &items[..shown] {
-        let name = d.display_path();
+        let name = escape_controls(&d.display_path()).into_owned();
         let name = name.strip_prefix(&folder_name).unwrap_or(&name);
-        writeln!(out, "    {c}{name}{c:#}: {}", d.message, c = p.path)?;
+        let message = escape_controls(&d.message);
+        writeln!(out, "    {c}{name}{c:#}: {message}", c = p.path)?;
     }
     if shown < items.len() {
         writeln!(

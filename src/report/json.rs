@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::diagnostic::{display_path, Diagnostic};
+use crate::lint::Outcome;
 use crate::report::Summary;
 
 /// Bumped on any incompatible change of the document's shape.
@@ -19,6 +20,8 @@ struct Document<'a> {
     diagnostics: Vec<JsonDiagnostic<'a>>,
     summary: Summary,
     notes: &'a [String],
+    /// What could not be read: when not empty, the run did not look everywhere.
+    incomplete: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -48,12 +51,8 @@ struct JsonFix<'a> {
     description: &'static str,
 }
 
-pub fn write(
-    out: &mut dyn Write,
-    root: &Path,
-    diagnostics: &[Diagnostic],
-    notes: &[String],
-) -> std::io::Result<()> {
+pub fn write(out: &mut dyn Write, root: &Path, outcome: &Outcome) -> std::io::Result<()> {
+    let diagnostics = &outcome.diagnostics;
     let document = Document {
         version: FORMAT_VERSION,
         tool: Tool {
@@ -63,7 +62,8 @@ pub fn write(
         root: root.display().to_string(),
         diagnostics: diagnostics.iter().map(convert).collect(),
         summary: Summary::of(diagnostics),
-        notes,
+        notes: &outcome.notes,
+        incomplete: &outcome.incomplete,
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

@@ -39,3 +39,38 @@ impl Summary {
         summary
     }
 }
+
+/// Text for a terminal: control characters (a newline or an ESC in a file name)
+/// written as escapes, as `git` and `ls` do, so a name cannot forge report lines
+/// or drive the terminal. Machine formats escape by their own rules.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x1b' => out.push_str("\\e"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("plain/π.pyc"), "plain/π.pyc");
+        assert_eq!(
+            escape_controls("a\nb\r\tc\x1b[31m\x07\u{9b}"),
+            "a\\nb\\r\\tc\\e[31m\\x07\\x9B"
+        );
+    }
+}

@@ -10,7 +10,17 @@ use serde_json::{json, Value};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::Rule;
 
-pub fn write(out: &mut dyn Write, root: &Path, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    root: &Path,
+    diagnostics: &[Diagnostic],
+    incomplete: &[String],
+) -> std::io::Result<()> {
+    // What could not be read, as the invocation's notifications: the run is incomplete.
+    let notifications: Vec<Value> = incomplete
+        .iter()
+        .map(|m| json!({ "level": "warning", "message": { "text": m } }))
+        .collect();
     let rules: Vec<Value> = Rule::ALL
         .iter()
         .map(|rule| rule_descriptor(*rule))
@@ -34,6 +44,10 @@ pub fn write(out: &mut dyn Write, root: &Path, diagnostics: &[Diagnostic]) -> st
             },
             "originalUriBaseIds": { "SRCROOT": { "uri": root_uri } },
             "columnKind": "unicodeCodePoints",
+            "invocations": [{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }],
             "results": results,
         }]
     });

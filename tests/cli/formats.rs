@@ -83,7 +83,6 @@ fn sarif_names_rules_and_encodes_uris() {
         .as_str()
         .unwrap()
         .contains("## Why is this bad?"));
-
 }
 
 /// Needs jsonschema from PyPI in the test venv: `scripts/test` runs it.

@@ -34,8 +34,14 @@ fn a_path_through_a_symlink_never_leaves_the_root() {
         repo.run(args)
             .assert_error("leads outside the repository root");
     }
-    assert_eq!(changed(&inside, &snapshot(&repo.root)), Vec::<String>::new());
-    assert_eq!(changed(&out, &snapshot(&outside.root)), Vec::<String>::new());
+    assert_eq!(
+        changed(&inside, &snapshot(&repo.root)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        changed(&out, &snapshot(&outside.root)),
+        Vec::<String>::new()
+    );
     assert!(!outside.path(".gitignore").exists());
 }
 
@@ -50,7 +56,10 @@ fn fix_outside_git_needs_an_explicit_root() {
     assert!(run.stderr.contains("--root"), "{}", run.stderr);
     let run = plain.run(["fix", "pkg"]);
     run.assert_error("`fix` needs an explicit root");
-    assert_eq!(changed(&before, &snapshot(&plain.root)), Vec::<String>::new());
+    assert_eq!(
+        changed(&before, &snapshot(&plain.root)),
+        Vec::<String>::new()
+    );
     // `check` only reads: it may look at a plain folder.
     let run = plain.run(["check", "--output-format", "json", "--select", "PYH2"]);
     assert_eq!(

@@ -297,7 +297,9 @@ impl Visitor for Collector {
                 return;
             }
         }
-        let mut pycache_entries = 0;
+        // Every entry counts as content (SPEC PYH204): also one that `exclude` or
+        // the skipped folder names leave out of the walk.
+        let pycache_entries = if in_pycache { folder.listing.len() } else { 0 };
         for (i, (name, kind)) in folder.listing.iter().enumerate() {
             if name == b".git"
                 || (kind == Kind::Dir && SKIPPED_DIRS.iter().any(|s| s.as_bytes() == name))
@@ -312,9 +314,6 @@ impl Visitor for Collector {
             self.relative.extend_from_slice(name);
             if !self.exclude.is_empty() && self.exclude.matches(path_from(&self.relative)) {
                 continue;
-            }
-            if in_pycache {
-                pycache_entries += 1;
             }
             if kind == Kind::Dir {
                 descend.push(i);

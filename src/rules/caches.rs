@@ -65,15 +65,19 @@ fn has_bytecode_suffix(name: &[u8]) -> bool {
     }
 }
 
-/// A diagnostic whose fix deletes a file; symlinks are reported but never deleted.
+/// A diagnostic whose fix deletes a file. Only a regular file gets that fix (SPEC
+/// §8): a symlink, a pipe, a socket or a device is reported and left alone.
 fn deletion(rule: Rule, file: &CacheFile, message: String) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(rule, &file.path, message);
-    if file.is_symlink {
-        diagnostic.fix = None;
-        diagnostic
-            .message
-            .push_str(" (a symlink: not deleted automatically)");
-    }
+    let why = if file.is_symlink {
+        " (a symlink: not deleted automatically)"
+    } else if !file.is_file {
+        " (not a regular file: not deleted automatically)"
+    } else {
+        return diagnostic;
+    };
+    diagnostic.fix = None;
+    diagnostic.message.push_str(why);
     diagnostic
 }
 

@@ -101,3 +101,326 @@ fn a_symlink_to_the_root_is_not_another_repository() {
     assert_eq!((run.code, run.findings()), (0, vec![]), "{}", run.stderr);
     let _ = (tag(), Path::new("."));
 }
+
+/// The paths in the index, as git lists them.
+fn index(repo: &Repo) -> Vec<String> {
+    repo.git(["ls-files"]).lines().map(str::to_owned).collect()
+}
+
+/// A tracked `.pyc` with skip-worktree set (sparse checkouts) is untracked for
+/// real, and the second run has nothing left to claim.
+#[test]
+fn skip_worktree_bytecode_is_untracked_for_real() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "")
+        .write("a.pyc", "a")
+        .write("b.pyc", "b")
+        .add(&["m.py", "a.pyc", "b.pyc"])
+        .commit("caches");
+    repo.git(["update-index", "--skip-worktree", "a.pyc"]);
+    let run = repo.run(["fix", "--select", "PYH001", "--exit-non-zero-on-fix"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("Untracked 2 files (they stay on disk)\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(index(&repo), [".gitignore", "m.py"]);
+    assert_eq!(std::fs::read(repo.path("a.pyc")).unwrap(), b"a");
+    let again = repo.run(["fix", "--select", "PYH001", "--exit-non-zero-on-fix"]);
+    assert_eq!(
+        (again.code, again.stdout.as_str()),
+        (0, "No problems found.\n"),
+        "{}",
+        again.stderr
+    );
+}
+
+/// Content the walk leaves out (`exclude`, a `node_modules` folder) is still
+/// content: such a `__pycache__` is not empty, and nothing is offered to remove it.
+#[test]
+fn a_pycache_with_excluded_content_is_not_empty() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("a/m.py", "")
+        .write("a/__pycache__/keep.bin", "kept")
+        .write("b/m.py", "")
+        .write("b/__pycache__/node_modules/x.js", "kept")
+        .mkdir_all("c/__pycache__")
+        .write("pyhygiene.toml", "exclude = [\"a/__pycache__/keep.bin\"]\n");
+    let run = repo.run(["check", "--output-format", "json"]);
+    assert_eq!(
+        (run.code, run.findings()),
+        (0, crate::common::pairs(&[("PYH204", "c/__pycache__")])),
+        "{}",
+        run.stderr
+    );
+    let before = snapshot(&repo.root);
+    let run = repo.run(["fix"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(changed(&before, &snapshot(&repo.root)), ["c/__pycache__"]);
+    assert_eq!(repo.run(["fix", "--dry-run"]).stdout, "Nothing to fix.\n");
+}
+
+/// A FIFO, a socket or a folder named like bytecode gets no fix (like a symlink):
+/// the summary does not count it fixable, and `fix` leaves it.
+#[test]
+fn special_files_named_like_bytecode_get_no_fix() {
+    let repo = Repo::new();
+    repo.with_gitignore();
+    let fifo = repo.path("x.pyc");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _socket = std::os::unix::net::UnixListener::bind(repo.path("s.pyc")).unwrap();
+    let run = repo.run(["check", "--output-format", "json"]);
+    let json = run.json();
+    let diagnostics = json["diagnostics"].as_array().unwrap();
+    let found: Vec<(&str, &str, bool)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap(),
+                d["message"].as_str().unwrap(),
+                d["fix"].is_null(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "s.pyc",
+                "module `s` is importable without its source `s.py` (not a regular file: not deleted automatically)",
+                true
+            ),
+            (
+                "x.pyc",
+                "module `x` is importable without its source `x.py` (not a regular file: not deleted automatically)",
+                true
+            ),
+        ]
+    );
+    assert_eq!(json["summary"]["unsafe_fixable"], 0);
+    let run = repo.run(["fix", "--unsafe-fixes", "--dry-run"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "Nothing to fix.\n"));
+}
+
+/// A cache deeper than `PATH_MAX` is found and deleted, not offered and skipped.
+#[test]
+fn caches_beyond_path_max_are_fixed() {
+    let repo = Repo::new();
+    repo.with_gitignore();
+    let mut relative = std::path::PathBuf::new();
+    for _ in 0..22 {
+        relative.push("d".repeat(200));
+    }
+    let deep = repo.path(&relative);
+    // `create_dir_all` and `write` take the whole path: go one folder at a time.
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY;
+    let mut fd = rustix::fs::open(&repo.root, flags, Mode::empty()).unwrap();
+    for name in relative.iter().chain([std::ffi::OsStr::new("__pycache__")]) {
+        rustix::fs::mkdirat(&fd, name, Mode::from_raw_mode(0o755)).unwrap();
+        fd = rustix::fs::openat(&fd, name, flags, Mode::empty()).unwrap();
+    }
+    let name = format!("gone.{}.pyc", tag());
+    let file = rustix::fs::openat(
+        &fd,
+        name.as_str(),
+        OFlags::CREATE | OFlags::WRONLY,
+        Mode::from_raw_mode(0o644),
+    )
+    .unwrap();
+    drop(file);
+    assert!(deep.as_os_str().len() > 4096);
+    let cache = relative.join(format!("__pycache__/gone.{}.pyc", tag()));
+    let run = repo.run(["check", "--output-format", "json"]);
+    assert_eq!(
+        run.findings(),
+        crate::common::pairs(&[("PYH201", cache.to_str().unwrap())])
+    );
+    assert_eq!(run.json()["summary"]["fixable"], 1);
+    let run = repo.run(["fix"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "Deleted 1 file\nRemoved 1 empty folder\n\nNo problems found.\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Only the `__pycache__` is gone: the folder that held it stays.
+    let mut fd = rustix::fs::open(&repo.root, flags, Mode::empty()).unwrap();
+    for name in relative.iter() {
+        fd = rustix::fs::openat(&fd, name, flags, Mode::empty()).unwrap();
+    }
+    assert_eq!(
+        rustix::fs::statat(&fd, "__pycache__", rustix::fs::AtFlags::SYMLINK_NOFOLLOW).err(),
+        Some(rustix::io::Errno::NOENT)
+    );
+}
+
+/// `fix PATH` where the fix removes that very PATH: the goal reached, exit 0.
+#[test]
+fn a_path_the_fix_removed_is_not_missing() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("b/s.pyc", "x")
+        .write("b/t.py", "");
+    let run = repo.run(["fix", "--unsafe-fixes", "b/s.pyc"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "Deleted 1 file\n\nNo problems found.\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path("b/s.pyc").exists() && repo.path("b/t.py").exists());
+    // A PATH that never existed is still an error.
+    repo.run(["fix", "b/never.pyc"])
+        .assert_error("path does not exist: b/never.pyc");
+}
+
+/// Run the binary with stdout a pipe whose reader is already gone.
+fn run_reader_gone(repo: &Repo, args: &[&str]) -> i32 {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = crate::common::bin()
+        .current_dir(&repo.root)
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    status.code().unwrap()
+}
+
+/// When stdout's reader leaves (`| head -1`), every command keeps its verdict.
+#[test]
+fn a_reader_that_leaves_does_not_change_the_exit_status() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "")
+        .write("m.pyc", "x")
+        .add(&["m.pyc"])
+        .write("lib/gone.pyc", "sourceless");
+    for args in [
+        &["check"][..],
+        &["fix", "--dry-run"],
+        &["fix", "--dry-run", "--output-format", "json"],
+        &["check", "--output-format", "sarif"],
+    ] {
+        assert_eq!(run_reader_gone(&repo, args), 1, "{args:?}");
+    }
+    // `fix` leaves the sourceless module (an unsafe fix): an error remains.
+    assert_eq!(run_reader_gone(&repo, &["fix"]), 1);
+    assert_eq!(index(&repo), [".gitignore"]);
+    assert_eq!(run_reader_gone(&repo, &["fix", "--exit-zero"]), 0);
+}
+
+/// `--exit-zero` wins over everything that would exit 1, dry runs included.
+#[test]
+fn exit_zero_wins_in_fix() {
+    let repo = Repo::new();
+    repo.with_gitignore().write("m.pyc", "x").add(&["m.pyc"]);
+    let run = repo.run(["fix", "--dry-run", "--exit-zero"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(repo.run(["fix", "--dry-run"]).code, 1);
+    let run = repo.run(["fix", "--exit-non-zero-on-fix", "--exit-zero"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(index(&repo), [".gitignore"]);
+}
+
+/// `fix --dry-run --output-format json` prints the plan as a document; SARIF and
+/// GitHub have no form for a plan and say so.
+#[test]
+fn dry_run_plan_as_json() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "*.log")
+        .add(&[".gitignore"])
+        .write("m.py", "")
+        .write("m.pyc", "x")
+        .add(&["m.pyc"])
+        .write(format!("p/__pycache__/gone.{}.pyc", tag()), "y");
+    let before = snapshot(&repo.root);
+    let run = repo.run(["fix", "--dry-run", "--output-format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut plan = run.json();
+    assert_eq!(plan["root"], repo.root.to_str().unwrap());
+    plan["root"] = "ROOT".into();
+    let expected = serde_json::json!({
+        "version": 1,
+        "dry_run": true,
+        "root": "ROOT",
+        "paths": [
+            { "path": "m.pyc", "actions": ["untrack", "delete"] },
+            { "path": "p/__pycache__", "actions": ["remove-folder"] },
+            { "path": format!("p/__pycache__/gone.{}.pyc", tag()), "actions": ["delete"] },
+        ],
+        "gitignore": {
+            "path": ".gitignore",
+            "created": false,
+            "append": ["__pycache__/", "*.py[cod]"],
+            "diff": "--- a/.gitignore\n+++ b/.gitignore\n@@ -1 +1,4 @@\n-*.log\n\\ No newline at end of file\n+*.log\n+# added by pyhygiene\n+__pycache__/\n+*.py[cod]\n",
+        },
+        "summary": {
+            "untrack": 1,
+            "untrack_folders": 0,
+            "ignore_entries": 2,
+            "delete": 2,
+            "remove_folders": 1,
+        },
+    });
+    assert_eq!(plan, expected);
+    for format in ["sarif", "github"] {
+        repo.run(["fix", "--dry-run", "--output-format", format])
+            .assert_error(&format!("`fix --dry-run` has no {format} form"));
+    }
+    assert_eq!(
+        changed(&before, &snapshot(&repo.root)),
+        Vec::<String>::new()
+    );
+}
+
+/// A newline or an ESC in a file name cannot forge report lines or reach the
+/// terminal: the human report escapes them; JSON keeps the exact name.
+#[test]
+fn control_characters_in_names_are_escaped_for_people() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("a\nerror[PYH001] forged.pyc", "x")
+        .write("b\x1b[2J.pyc", "y")
+        .add(&["a\nerror[PYH001] forged.pyc", "b\x1b[2J.pyc"]);
+    let run = repo.run(["check", "--select", "PYH001", "--color", "never"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "error[PYH001] tracked-bytecode: Compiled Python bytecode is tracked by git (2)\n\
+         \x20 ./ (2 files)\n\
+         \x20   a\\nerror[PYH001] forged.pyc: legacy bytecode is tracked by git\n\
+         \x20   b\\e[2J.pyc: legacy bytecode is tracked by git\n\
+         \x20 = fix: remove from the git index (the file stays on disk)\n\
+         \n\
+         2 problems (2 fixable with pyhygiene fix)\n"
+    );
+    let run = repo.run(["fix", "--dry-run", "--select", "PYH001"]);
+    assert!(
+        run.stdout
+            .contains("  a\\nerror[PYH001] forged.pyc\n  b\\e[2J.pyc\n"),
+        "{}",
+        run.stdout
+    );
+    let run = repo.run(["check", "--select", "PYH001", "--output-format", "json"]);
+    assert_eq!(
+        run.findings(),
+        crate::common::pairs(&[
+            ("PYH001", "a\nerror[PYH001] forged.pyc"),
+            ("PYH001", "b\x1b[2J.pyc")
+        ])
+    );
+}

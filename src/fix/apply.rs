@@ -239,7 +239,8 @@ fn append_ignore(root: &Path, entries: &[String]) -> Result<(), String> {
         Err(err) => return Err(format!("cannot read .gitignore: {err}")),
     };
     let new = gitignore::append(existing.as_deref(), entries);
-    gitignore::write_atomic(&path, &new).map_err(|e| format!("cannot write .gitignore: {e}"))
+    gitignore::write_appended(&path, existing.as_deref(), &new)
+        .map_err(|e| format!("cannot write .gitignore: {e}"))
 }
 
 /// Folder names never entered (SPEC §2); fixes never reach inside them.

@@ -95,21 +95,77 @@ fn push_line(out: &mut String, sign: char, line: &[u8]) {
     }
 }
 
+/// Write the appended `.gitignore`: `new` is `old` plus the appended block.
+/// Atomically (temp file + rename) keeping mode, owner and group; a hard-linked
+/// file, or one whose owner this user cannot give the temp file, is appended to
+/// in place instead: a rename would cut the link or change the owner, and an
+/// append never rewrites an existing byte.
+pub fn write_appended(path: &Path, old: Option<&[u8]>, new: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = regular_or_missing(path)?;
+    match (meta, old) {
+        (Some(meta), Some(old)) if meta.nlink() > 1 => append_in_place(path, old, new),
+        (meta, _) => match write_atomic_as(path, new, meta.as_ref()) {
+            Err(err) if err.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
+                match old {
+                    Some(old) => append_in_place(path, old, new),
+                    None => Err(err),
+                }
+            }
+            other => other,
+        },
+    }
+}
+
+/// The file's metadata, `None` when it does not exist; never a symlink or a folder.
+fn regular_or_missing(path: &Path) -> std::io::Result<Option<std::fs::Metadata>> {
+    use std::io::{Error, ErrorKind};
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            Err(Error::other("it is a symlink; not replacing it"))
+        }
+        Ok(meta) if !meta.is_file() => Err(Error::other("it is not a regular file")),
+        Ok(meta) => Ok(Some(meta)),
+        Err(err) if err.kind() == ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Append `new[old.len()..]` to the file, after checking it still holds `old`.
+fn append_in_place(path: &Path, old: &[u8], new: &[u8]) -> std::io::Result<()> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)?;
+    let mut current = Vec::new();
+    file.read_to_end(&mut current)?;
+    if current != old || !new.starts_with(old) {
+        return Err(std::io::Error::other(
+            "it changed while pyhygiene was working; not appending",
+        ));
+    }
+    file.write_all(&new[old.len()..])?;
+    file.sync_all()
+}
+
 /// Replace `path` with `bytes` atomically: a temp file in the same folder, synced,
 /// with the old file's permissions, renamed over it. Never writes through a symlink.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::{Error, ErrorKind};
-    let permissions = match std::fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            return Err(Error::other("it is a symlink; not replacing it"));
-        }
-        Ok(meta) if !meta.is_file() => {
-            return Err(Error::other("it is not a regular file"));
-        }
-        Ok(meta) => Some(meta.permissions()),
-        Err(err) if err.kind() == ErrorKind::NotFound => None,
-        Err(err) => return Err(err),
-    };
+    let meta = regular_or_missing(path)?;
+    write_atomic_as(path, bytes, meta.as_ref())
+}
+
+/// [`write_atomic`] with the replaced file's metadata: its mode, owner and group
+/// go to the temp file before the rename (SPEC §8).
+fn write_atomic_as(
+    path: &Path,
+    bytes: &[u8],
+    meta: Option<&std::fs::Metadata>,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = dir.join(format!(".{name}.pyhygiene-{}.tmp", std::process::id()));
@@ -118,10 +174,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             .write(true)
             .create_new(true)
             .open(&temp)?;
+        if let Some(meta) = meta {
+            if (meta.uid(), meta.gid()) != (file.metadata()?.uid(), file.metadata()?.gid()) {
+                std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()))?;
+            }
+        }
         file.write_all(bytes)?;
         file.sync_all()?;
-        if let Some(permissions) = permissions {
-            std::fs::set_permissions(&temp, permissions)?;
+        if let Some(meta) = meta {
+            file.set_permissions(meta.permissions())?;
         }
         std::fs::rename(&temp, path)
     })();
@@ -199,5 +260,50 @@ mod tests {
             3,
             "no temp file left"
         );
+    }
+
+    /// Mode, owner and group survive the atomic replace; a hard link stays one file.
+    #[test]
+    fn append_keeps_mode_owner_group_and_hard_links() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".gitignore");
+        std::fs::write(&path, "*.log\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let root = rustix::process::geteuid().is_root();
+        if root {
+            std::os::unix::fs::chown(&path, Some(1234), Some(5678)).unwrap();
+        }
+        let new = append(Some(b"*.log\n"), &entries());
+        write_appended(&path, Some(b"*.log\n"), &new).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), new);
+        assert_eq!(meta.mode() & 0o7777, 0o640);
+        if root {
+            assert_eq!((meta.uid(), meta.gid()), (1234, 5678));
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left"
+        );
+
+        let other = dir.path().join("shared-ignore");
+        std::fs::hard_link(&path, &other).unwrap();
+        let newer = append(Some(&new), &["*.egg-info/".into()]);
+        write_appended(&path, Some(&new), &newer).unwrap();
+        assert_eq!(
+            std::fs::read(&other).unwrap(),
+            newer,
+            "the link still names the file"
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().ino(),
+            std::fs::metadata(&other).unwrap().ino()
+        );
+        // Changed behind our back: no append on a file that is not what was read.
+        let stale = write_appended(&path, Some(&new), &newer);
+        assert!(stale.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), newer);
     }
 }

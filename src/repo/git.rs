@@ -27,7 +27,18 @@ where
     Ok(output)
 }
 
-/// A git command in `dir` that never asks questions or pages.
+/// Git's environment variables that hold paths, relative to where the user ran us.
+const PATH_VARIABLES: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+];
+
+/// A git command in `dir` that never asks questions or pages. `-C dir` would
+/// re-root a relative `GIT_DIR=../.git` at `dir`: such paths are made absolute
+/// against the current folder first, as git itself reads them.
 pub fn command(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.arg("-C")
@@ -35,6 +46,16 @@ pub fn command(dir: &Path) -> Command {
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_OPTIONAL_LOCKS", "0")
         .env_remove("GIT_PAGER");
+    for name in PATH_VARIABLES {
+        if let Some(value) = std::env::var_os(name).filter(|v| !v.is_empty()) {
+            let path = PathBuf::from(value);
+            if path.is_relative() {
+                if let Ok(here) = std::env::current_dir() {
+                    cmd.env(name, here.join(path));
+                }
+            }
+        }
+    }
     cmd
 }
 

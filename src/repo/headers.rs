@@ -175,9 +175,16 @@ fn is_regular(stat: &rustix::fs::Stat) -> bool {
     rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile
 }
 
+/// CPython compares `int(st.st_mtime)`: whole seconds truncated toward zero, so a
+/// pre-1970 `-1.5` is `-1`, where `st_mtime` (the floor) says `-2`.
 fn source_stat(stat: &rustix::fs::Stat) -> SourceStat {
+    let truncated = if stat.st_mtime < 0 && stat.st_mtime_nsec > 0 {
+        stat.st_mtime + 1
+    } else {
+        stat.st_mtime
+    };
     SourceStat {
-        mtime: stat.st_mtime,
+        mtime: truncated,
         size: stat.st_size as u64,
     }
 }

@@ -401,3 +401,58 @@ fn legacy_pyc_beside_pyw_is_sourceless() {
     );
     assert_eq!(run.code, 1);
 }
+
+/// PYH205 against CPython's own verdict for fractional and pre-1970 mtimes: each
+/// cache is written at one source mtime, the source then set to another, and
+/// `_validate_timestamp_pyc` (what `import` runs, on `int(st_mtime)`) decides.
+#[test]
+fn stale_verdicts_match_cpython_for_fractional_and_negative_mtimes() {
+    let repo = Repo::new();
+    repo.with_gitignore();
+    let script = r#"
+import importlib._bootstrap_external as be, importlib.util as u, os, py_compile, sys
+times = [-2.0, -1.5, -1.0, -0.5, 0.5, 1.5, 1e9 + 0.7, 1e9 + 1.2]
+for i, a in enumerate(times):
+    for j, b in enumerate(times):
+        src = f"m_{i}_{j}.py"
+        with open(src, "w") as f:
+            f.write("x = 1\n")
+        os.utime(src, (a, a))
+        cache = py_compile.compile(src, doraise=True)
+        os.utime(src, (b, b))
+        st = os.stat(src)
+        data = open(cache, "rb").read()
+        try:
+            be._validate_timestamp_pyc(data, int(st.st_mtime), st.st_size, src, {"name": src, "path": cache})
+        except ImportError:
+            print(os.path.relpath(cache))
+"#;
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .current_dir(&repo.root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cpython: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    // Truncation and flooring disagree here: the test can tell them apart.
+    for pair in ["m_1_2", "m_1_0", "m_3_4"] {
+        let path = format!("__pycache__/{pair}.{}.pyc", tag());
+        let stale = pair == "m_1_0";
+        assert_eq!(cpython.contains(&path), stale, "{pair}: {cpython:?}");
+    }
+    assert!(cpython.len() > 20, "{cpython:?}");
+    let run = repo.run(["check", "--select", "PYH205", "--output-format", "json"]);
+    let mut ours: Vec<String> = run.findings().into_iter().map(|(_, p)| p).collect();
+    let mut cpython = cpython;
+    ours.sort();
+    cpython.sort();
+    assert_eq!(ours, cpython);
+}

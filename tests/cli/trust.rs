@@ -424,3 +424,39 @@ fn control_characters_in_names_are_escaped_for_people() {
         ])
     );
 }
+
+/// `GIT_DIR=../.git GIT_WORK_TREE=..` from a subfolder: relative, as git allows.
+#[test]
+fn relative_git_environment_is_resolved_as_git_does() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("sub/m.pyc", "x")
+        .add(&["sub/m.pyc"]);
+    let run = crate::common::output_to_run(
+        crate::common::bin()
+            .current_dir(repo.path("sub"))
+            .env("GIT_DIR", "../.git")
+            .env("GIT_WORK_TREE", "..")
+            .args(["check", "--select", "PYH001", "--output-format", "json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (run.code, run.findings()),
+        (1, crate::common::pairs(&[("PYH001", "sub/m.pyc")])),
+        "{}",
+        run.stderr
+    );
+    let run = crate::common::output_to_run(
+        crate::common::bin()
+            .current_dir(repo.path("sub"))
+            .env("GIT_DIR", "../.git")
+            .env("GIT_WORK_TREE", "..")
+            .env("GIT_INDEX_FILE", "../.git/index")
+            .args(["fix", "--select", "PYH001"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(index(&repo), [".gitignore"]);
+}

@@ -68,10 +68,11 @@ const CANDIDATES: [&str; 3] = ["pyhygiene.toml", ".pyhygiene.toml", "pyproject.t
 /// Find and parse the configuration. `explicit` is `--config FILE`.
 pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Option<LoadedConfig>, Error> {
     if let Some(path) = explicit {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadConfig {
+        let bytes = std::fs::read(path).map_err(|source| Error::ReadConfig {
             path: path.to_owned(),
             source,
         })?;
+        let text = utf8(path, bytes)?;
         let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
         return parse(path, text, is_pyproject).map(|o| {
             o.map(|(options, text)| LoadedConfig {
@@ -83,12 +84,13 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Option<LoadedConfig>
     }
     for name in CANDIDATES {
         let path = root.join(name);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
             Err(source) => return Err(Error::ReadConfig { path, source }),
         };
         let display = PathBuf::from(name);
+        let text = utf8(&display, bytes)?;
         if let Some((options, text)) = parse(&display, text, name == "pyproject.toml")? {
             return Ok(Some(LoadedConfig {
                 path: display,
@@ -98,6 +100,24 @@ pub fn load(root: &Path, explicit: Option<&Path>) -> Result<Option<LoadedConfig>
         }
     }
     Ok(None)
+}
+
+/// TOML is UTF-8: anything else is an error at the first bad byte (file, line,
+/// column and byte offset), shown in the text with the bad bytes replaced.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|err| {
+        let offset = err.utf8_error().valid_up_to();
+        let bad = err.as_bytes()[offset];
+        let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+        let width = '\u{FFFD}'.len_utf8();
+        config_error(
+            path,
+            &text,
+            Some(offset..offset + width),
+            format!("not UTF-8: byte 0x{bad:02X} at byte offset {offset}"),
+            Some("TOML files must be UTF-8; save the file as UTF-8".into()),
+        )
+    })
 }
 
 /// Parse one file; a `pyproject.toml` without `[tool.pyhygiene]` is not a config.

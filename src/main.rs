@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     };
     match pyhygiene::run(cli) {
         Ok(status) => status.into(),
+        // `rules`, `explain`, `man`, `completions` into a closed pipe: they have no
+        // verdict. `check` and `fix` keep theirs (see `reader_may_leave`).
         Err(pyhygiene::error::Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {
             ExitCode::SUCCESS
         }
@@ -28,7 +30,8 @@ fn main() -> ExitCode {
             if handler.render_report(&mut rendered, &err).is_err() {
                 rendered = format!("error: {err}");
             }
-            eprint!("{rendered}");
+            // A closed stderr leaves nowhere to say it; the exit status still does.
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), rendered.as_bytes());
             ExitCode::from(2)
         }
     }

@@ -362,6 +362,10 @@ impl Exclude {
         for (pattern, span) in patterns {
             let trimmed = pattern.trim_end_matches('/');
             let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
+            // A leading `/` anchors at the root, as in `.gitignore`: `/vendor` is the
+            // top-level `vendor` only.
+            let anchored = trimmed.starts_with('/');
+            let trimmed = trimmed.trim_start_matches('/');
             let glob = Glob::new(trimmed).map_err(|err| {
                 let message = format!("invalid glob `{pattern}`: {}", err.kind());
                 match span {
@@ -369,7 +373,7 @@ impl Exclude {
                     None => Error::usage(message),
                 }
             })?;
-            if trimmed.contains('/') {
+            if anchored || trimmed.contains('/') {
                 paths.add(glob);
             } else {
                 names.add(glob);

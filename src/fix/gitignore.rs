@@ -106,16 +106,19 @@ pub fn write_appended(path: &Path, old: Option<&[u8]>, new: &[u8]) -> std::io::R
     match (meta, old) {
         (Some(meta), Some(old)) if meta.nlink() > 1 => append_in_place(path, old, new),
         (meta, _) => match write_atomic_as(path, new, meta.as_ref()) {
-            Err(err) if err.raw_os_error() == Some(rustix::io::Errno::PERM.raw_os_error()) => {
-                match old {
-                    Some(old) => append_in_place(path, old, new),
-                    None => Err(err),
-                }
-            }
+            Err(err) if err.get_ref().is_some_and(|e| e.is::<CannotKeepOwner>()) => match old {
+                Some(old) => append_in_place(path, old, new),
+                None => Err(err),
+            },
             other => other,
         },
     }
 }
+
+/// This user cannot give a new file the old one's owner and group.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot keep the owner and group: {0}")]
+struct CannotKeepOwner(std::io::Error);
 
 /// The file's metadata, `None` when it does not exist; never a symlink or a folder.
 fn regular_or_missing(path: &Path) -> std::io::Result<Option<std::fs::Metadata>> {
@@ -176,7 +179,8 @@ fn write_atomic_as(
             .open(&temp)?;
         if let Some(meta) = meta {
             if (meta.uid(), meta.gid()) != (file.metadata()?.uid(), file.metadata()?.gid()) {
-                std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()))?;
+                std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()))
+                    .map_err(|e| std::io::Error::other(CannotKeepOwner(e)))?;
             }
         }
         file.write_all(bytes)?;

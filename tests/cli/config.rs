@@ -205,3 +205,30 @@ fn selection_precedence_as_ruff() {
         owned(&[orphan, legacy, ("PYH205", "error")])
     );
 }
+
+/// A config that is not UTF-8 names the file, line, column and byte offset.
+#[test]
+fn a_config_that_is_not_utf8_says_where() {
+    let repo = Repo::new();
+    repo.write("pyhygiene.toml", b"select = [\"PYH0\"]\n# caf\xe9\n");
+    let run = repo.run(["check", "--color", "never"]);
+    run.assert_error("pyhygiene.toml:2:6: not UTF-8: byte 0xE9 at byte offset 23");
+    repo.write("other.toml", b"\xff");
+    let run = repo.run(["check", "--color", "never", "--config", "other.toml"]);
+    run.assert_error("other.toml:1:1: not UTF-8: byte 0xFF at byte offset 0");
+}
+
+/// `exclude = ["/vendor"]` is anchored at the root, as in `.gitignore`.
+#[test]
+fn a_leading_slash_anchors_an_exclude_at_the_root() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("vendor/a.pyc", "x")
+        .write("lib/vendor/b.pyc", "y")
+        .write("pyhygiene.toml", "exclude = [\"/vendor/\"]\n");
+    let run = repo.run(["check", "--select", "PYH202", "--output-format", "json"]);
+    assert_eq!(run.findings(), pairs(&[("PYH202", "lib/vendor/b.pyc")]));
+    repo.write("pyhygiene.toml", "exclude = [\"vendor\"]\n");
+    let run = repo.run(["check", "--select", "PYH202", "--output-format", "json"]);
+    assert_eq!(run.findings(), vec![]);
+}

@@ -288,12 +288,12 @@ fn a_path_the_fix_removed_is_not_missing() {
 
 /// Run the binary with stdout a pipe whose reader is already gone.
 fn run_reader_gone(repo: &Repo, args: &[&str]) -> i32 {
-    let (reader, writer) = std::io::pipe().unwrap();
+    let (reader, writer) = rustix::pipe::pipe().unwrap();
     drop(reader);
     let status = crate::common::bin()
         .current_dir(&repo.root)
         .args(args)
-        .stdout(writer)
+        .stdout(std::process::Stdio::from(writer))
         .stderr(std::process::Stdio::null())
         .status()
         .unwrap();
@@ -459,4 +459,92 @@ fn relative_git_environment_is_resolved_as_git_does() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(index(&repo), [".gitignore"]);
+}
+
+/// Bytecode tracked inside `node_modules/` or a plain `site-packages/`: the index
+/// entry is the problem and is removed (PYH001); the folders' files are never
+/// touched, and the walk finds nothing in them.
+#[test]
+fn tracked_bytecode_in_skipped_folders_leaves_the_folders_untouched() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("node_modules/pkg/m.pyc", "a")
+        .write("node_modules/pkg/__pycache__/gone.cpython-311.pyc", "b")
+        .write("lib/site-packages/x/n.pyc", "c")
+        .write("lib/site-packages/x/n.py", "")
+        .add(&["node_modules/pkg/m.pyc", "lib/site-packages/x/n.pyc"]);
+    let run = repo.run(["check", "--output-format", "json", "--select", "ALL"]);
+    assert_eq!(
+        run.findings(),
+        crate::common::pairs(&[
+            ("PYH001", "lib/site-packages/x/n.pyc"),
+            ("PYH001", "node_modules/pkg/m.pyc"),
+        ])
+    );
+    let before = snapshot(&repo.root);
+    let run = repo.run(["fix", "--unsafe-fixes", "--select", "ALL"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        changed(&before, &snapshot(&repo.root)),
+        Vec::<String>::new()
+    );
+    assert_eq!(index(&repo), [".gitignore"]);
+}
+
+/// Run the binary as the unprivileged user `nobody` (tests run as root, for whom
+/// `chmod 000` changes nothing).
+fn run_as_nobody(dir: &Path, args: &[&str]) -> crate::common::Run {
+    let mut cmd = std::process::Command::new("setpriv");
+    crate::common::isolate(&mut cmd);
+    cmd.current_dir(dir)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_pyhygiene"))
+        .args(args);
+    crate::common::output_to_run(cmd.output().unwrap())
+}
+
+/// A folder that cannot be read makes the run incomplete: every format says so,
+/// `--quiet` does not hide it, and `--fail-on warning` fails on it.
+#[test]
+fn an_unreadable_folder_is_reported_in_every_format() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Repo::plain();
+    dir.write(format!("secret/__pycache__/gone.{}.pyc", tag()), "x")
+        .mkdir_all("ok");
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    mode(&dir.root, 0o755);
+    mode(&dir.path("secret"), 0o000);
+    let base = ["check", "--select", "PYH2", "--quiet", "--color", "never"];
+    let with = |extra: &[&'static str]| {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        run_as_nobody(&dir.root, &args)
+    };
+    let reason = "could not read secret: Permission denied (os error 13)";
+
+    let run = with(&[]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!("warning: {reason}\nwarning: the check is incomplete: what could not be read was not checked\n")
+    );
+    assert_eq!(with(&["--fail-on", "warning"]).code, 1);
+
+    let run = with(&["--output-format", "json"]);
+    assert_eq!(run.json()["incomplete"], serde_json::json!([reason]));
+    let run = with(&["--output-format", "sarif"]);
+    assert_eq!(
+        run.json()["runs"][0]["invocations"][0]["toolExecutionNotifications"],
+        serde_json::json!([{ "level": "warning", "message": { "text": reason } }])
+    );
+    let run = with(&["--output-format", "github"]);
+    assert_eq!(
+        run.stdout,
+        format!("::warning title=pyhygiene::{reason}; the check is incomplete\n")
+    );
+    mode(&dir.path("secret"), 0o755);
+    let run = with(&[]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
 }

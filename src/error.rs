@@ -10,7 +10,7 @@ pub enum Error {
     #[diagnostic(transparent)]
     Config(Box<ConfigError>),
 
-    #[error("cannot read config file {}", path.display())]
+    #[error("cannot read config file {}", shown(path))]
     #[diagnostic(code(pyhygiene::config))]
     ReadConfig {
         path: PathBuf,
@@ -26,14 +26,18 @@ pub enum Error {
         help: Option<String>,
     },
 
-    #[error("path does not exist: {}", path.display())]
+    #[error("path does not exist: {}", shown(path))]
     #[diagnostic(
         code(pyhygiene::path),
         help("paths are relative to the current directory")
     )]
     MissingPath { path: PathBuf },
 
-    #[error("{} leads outside the repository root {}{how}", path.display(), root.display())]
+    #[error(
+        "{} leads outside the repository root {}{how}",
+        shown(path),
+        shown(root)
+    )]
     #[diagnostic(
         code(pyhygiene::path),
         help("PATHS must lie inside the root; to check another folder or repository, run pyhygiene there or pass `--root DIR`")
@@ -45,18 +49,18 @@ pub enum Error {
         how: &'static str,
     },
 
-    #[error("{} is inside another repository, {}", path.display(), repo.display())]
+    #[error("{} is inside another repository, {}", shown(path), shown(repo))]
     #[diagnostic(
         code(pyhygiene::path),
         help("check that repository on its own: pass only its paths, or run pyhygiene inside it")
     )]
     NestedRepository { path: PathBuf, repo: PathBuf },
 
-    #[error("root folder {} does not exist or is not a folder", path.display())]
+    #[error("root folder {} does not exist or is not a folder", shown(path))]
     #[diagnostic(code(pyhygiene::path))]
     BadRoot { path: PathBuf },
 
-    #[error("refusing to work in {}: {reason}", path.display())]
+    #[error("refusing to work in {}: {reason}", shown(path))]
     #[diagnostic(
         code(pyhygiene::root),
         help("pyhygiene never looks into `.git`, virtual environments, site-packages or node_modules")
@@ -71,7 +75,7 @@ pub enum Error {
     #[diagnostic(code(pyhygiene::git), help("is git installed and on PATH?"))]
     GitSpawn(#[source] std::io::Error),
 
-    #[error("cannot walk {}: {message}", path.display())]
+    #[error("cannot walk {}: {message}", shown(path))]
     #[diagnostic(code(pyhygiene::walk))]
     Walk { path: PathBuf, message: String },
 
@@ -97,6 +101,11 @@ pub struct ConfigError {
     pub span: SourceSpan,
     #[help]
     pub help: Option<String>,
+}
+
+/// A path in an error message: control characters escaped, as in the human report.
+fn shown(path: &std::path::Path) -> String {
+    crate::report::escape_controls(&path.display().to_string()).into_owned()
 }
 
 impl Error {

@@ -548,3 +548,12 @@ fn an_unreadable_folder_is_reported_in_every_format() {
     let run = with(&[]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
 }
+
+/// Error messages name paths with the same escaping as the report.
+#[test]
+fn control_characters_in_error_paths_are_escaped() {
+    let repo = Repo::new();
+    let run = repo.run(["check", "gone\n\x1b[31mforged.pyc"]);
+    run.assert_error("path does not exist: gone\\n\\e[31mforged.pyc");
+    assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
+}

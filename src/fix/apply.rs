@@ -548,4 +548,134 @@ mod tests {
             Some(Errno::NOENT)
         );
     }
+
+    fn root_at(path: &Path, git: bool) -> Root {
+        Root {
+            path: path.to_owned(),
+            is_git: git,
+            git: git.then(|| crate::repo::git::GitPaths {
+                toplevel: path.to_owned(),
+                git_dir: path.join(".git"),
+                common_dir: path.join(".git"),
+            }),
+        }
+    }
+
+    /// Preflight stops a plan that is bound to fail before anything changes, and
+    /// only then: each condition alone.
+    #[test]
+    fn preflight_refuses_only_what_must_fail() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        let untrack = Plan {
+            untrack: vec![PathBuf::from("m.pyc")],
+            ..Plan::default()
+        };
+        let untrack_dirs = Plan {
+            untrack_dirs: vec![PathBuf::from("venv")],
+            ..Plan::default()
+        };
+        let ignore = Plan {
+            ignore_entries: vec!["*.pyc".into()],
+            ..Plan::default()
+        };
+        let delete = Plan {
+            delete: vec![PathBuf::from("m.pyc")],
+            ..Plan::default()
+        };
+        let git = root_at(root, true);
+        let plain = root_at(root, false);
+        for plan in [&untrack, &untrack_dirs, &ignore, &delete] {
+            assert!(preflight(&git, plan).is_ok(), "{plan:?}");
+        }
+        assert!(preflight(&plain, &delete).is_ok());
+        assert!(preflight(&plain, &ignore).is_ok());
+        for plan in [&untrack, &untrack_dirs] {
+            let err = preflight(&plain, plan).unwrap_err().to_string();
+            assert_eq!(err, "cannot untrack files: not a git repository");
+        }
+        std::fs::write(root.join(".git/index.lock"), "").unwrap();
+        for plan in [&untrack, &untrack_dirs] {
+            let err = preflight(&git, plan).unwrap_err().to_string();
+            assert!(err.starts_with("the git index is locked"), "{err}");
+        }
+        assert!(
+            preflight(&git, &delete).is_ok(),
+            "a lock only matters to untracking"
+        );
+        assert!(preflight(&git, &ignore).is_ok());
+        std::fs::create_dir(root.join(".gitignore")).unwrap();
+        let err = preflight(&git, &ignore).unwrap_err().to_string();
+        assert!(
+            err.starts_with("the root .gitignore is not a regular file"),
+            "{err}"
+        );
+        assert!(
+            preflight(&git, &delete).is_ok(),
+            "only appending cares about .gitignore"
+        );
+        std::fs::remove_dir(root.join(".gitignore")).unwrap();
+        std::os::unix::fs::symlink("elsewhere", root.join(".gitignore")).unwrap();
+        assert!(preflight(&git, &ignore).is_err());
+    }
+
+    /// Only what this run did counts as a change: a step whose target was already
+    /// gone, or that was skipped, is not one (`--exit-non-zero-on-fix`).
+    #[test]
+    fn only_done_steps_are_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = root_at(dir.path(), false);
+        let gone = Plan {
+            delete: vec![PathBuf::from("gone.pyc")],
+            remove_dirs: vec![PathBuf::from("__pycache__")],
+            ..Plan::default()
+        };
+        let applied = apply(&root, &gone);
+        assert_eq!(applied.done, vec![]);
+        assert_eq!(applied.gone.len(), 2);
+        assert!(!applied.changed_anything());
+        std::fs::write(dir.path().join("m.py"), "").unwrap();
+        let refused = Plan {
+            delete: vec![PathBuf::from("m.py")],
+            ..Plan::default()
+        };
+        let applied = apply(&root, &refused);
+        assert_eq!(applied.skipped.len(), 1);
+        assert!(!applied.changed_anything());
+        std::fs::write(dir.path().join("x.pyc"), "").unwrap();
+        let real = Plan {
+            delete: vec![PathBuf::from("x.pyc")],
+            ..Plan::default()
+        };
+        let applied = apply(&root, &real);
+        assert!(applied.changed_anything());
+        assert_eq!(applied.done, vec![Action::Delete(PathBuf::from("x.pyc"))]);
+    }
+
+    /// The safe order, deepest folders first.
+    #[test]
+    fn actions_run_in_the_safe_order() {
+        let plan = Plan {
+            untrack: vec![PathBuf::from("a.pyc")],
+            untrack_dirs: vec![PathBuf::from("venv")],
+            ignore_entries: vec!["*.pyc".into()],
+            delete: vec![PathBuf::from("b.pyc")],
+            remove_dirs: vec![
+                PathBuf::from("__pycache__"),
+                PathBuf::from("__pycache__/__pycache__"),
+            ],
+        };
+        assert_eq!(
+            actions(&plan),
+            vec![
+                Action::Untrack(vec![PathBuf::from("a.pyc")]),
+                Action::UntrackDirs(vec![PathBuf::from("venv")]),
+                Action::AppendIgnore(vec!["*.pyc".into()]),
+                Action::Delete(PathBuf::from("b.pyc")),
+                Action::RemoveDir(PathBuf::from("__pycache__/__pycache__")),
+                Action::RemoveDir(PathBuf::from("__pycache__")),
+            ]
+        );
+    }
 }

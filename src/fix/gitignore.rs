@@ -256,6 +256,13 @@ mod tests {
         std::os::unix::fs::symlink(&target, &link).unwrap();
         assert!(write_atomic(&link, b"y").is_err());
         assert_eq!(std::fs::read(&target).unwrap(), b"x");
+        let folder = dir.path().join("folder");
+        std::fs::create_dir(&folder).unwrap();
+        let err = write_atomic(&folder, b"y").unwrap_err().to_string();
+        assert_eq!(err, "it is not a regular file");
+        std::fs::remove_dir(&folder).unwrap();
+        let err = write_atomic(&link, b"y").unwrap_err().to_string();
+        assert_eq!(err, "it is a symlink; not replacing it");
         let plain = dir.path().join("plain");
         write_atomic(&plain, b"new").unwrap();
         assert_eq!(std::fs::read(&plain).unwrap(), b"new");

@@ -557,3 +557,31 @@ fn control_characters_in_error_paths_are_escaped() {
     run.assert_error("path does not exist: gone\\n\\e[31mforged.pyc");
     assert!(!run.stderr.contains('\x1b'), "{:?}", run.stderr);
 }
+
+/// A user who cannot give a new file the `.gitignore`'s group (not a member of
+/// it) gets an in-place append: group, mode and inode stay, no byte is rewritten.
+#[test]
+fn gitignore_group_is_kept_when_the_user_cannot_chown() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = Repo::plain();
+    dir.write("pkg/m.py", "x = 1\n")
+        .write(".gitignore", "*.log\n");
+    let chown =
+        |rel: &str, gid| std::os::unix::fs::chown(dir.path(rel), Some(65534), Some(gid)).unwrap();
+    chown(".", 65534);
+    chown("pkg", 65534);
+    chown("pkg/m.py", 65534);
+    chown(".gitignore", 0);
+    let before = std::fs::metadata(dir.path(".gitignore")).unwrap();
+    let run = run_as_nobody(&dir.root, &["fix", "--root", ".", "--select", "PYH101"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let after = std::fs::metadata(dir.path(".gitignore")).unwrap();
+    assert_eq!(
+        (after.ino(), after.uid(), after.gid(), after.mode()),
+        (before.ino(), 65534, 0, before.mode())
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path(".gitignore")).unwrap(),
+        "*.log\n# added by pyhygiene\n__pycache__/\n*.py[cod]\n"
+    );
+}

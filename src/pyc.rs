@@ -14,14 +14,6 @@ pub enum Ext {
 }
 
 impl Ext {
-    /// The suffix as written on disk; CPython and pytest only ever write lower case.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Ext::Pyc => ".pyc",
-            Ext::Pyo => ".pyo",
-        }
-    }
-
     /// Split a case-sensitive `.pyc`/`.pyo` suffix off `name`: the suffix and the length before it.
     fn split(name: &[u8]) -> Option<(Ext, usize)> {
         let stem_len = name.len().checked_sub(4)?;

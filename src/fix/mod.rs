@@ -226,3 +226,75 @@ pub fn plan_json(root: &Path, plan: &Plan) -> serde_json::Value {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(names: &[&str]) -> Vec<PathBuf> {
+        names.iter().map(PathBuf::from).collect()
+    }
+
+    /// What was done, what was already gone, skipped and not done: each said once,
+    /// with counts that add up.
+    #[test]
+    fn applied_summary_counts_gone_as_done() {
+        let applied = Applied {
+            done: vec![
+                Action::Untrack(paths(&["a.pyc", "b.pyc"])),
+                Action::AppendIgnore(vec!["__pycache__/".into(), "*.py[cod]".into()]),
+                Action::Delete(PathBuf::from("x.pyc")),
+                Action::Delete(PathBuf::from("y.pyc")),
+                Action::RemoveDir(PathBuf::from("p/__pycache__")),
+            ],
+            gone: vec![
+                Action::Delete(PathBuf::from("z.pyc")),
+                Action::RemoveDir(PathBuf::from("q/__pycache__")),
+                Action::RemoveDir(PathBuf::from("r/__pycache__")),
+            ],
+            skipped: vec![
+                (
+                    Action::Delete(PathBuf::from("s\nt.pyc")),
+                    "it is a symlink".into(),
+                ),
+                (
+                    Action::Untrack(paths(&["u.pyc"])),
+                    "git left them in the index".into(),
+                ),
+            ],
+            failed: Some((
+                Action::RemoveDir(PathBuf::from("v/__pycache__")),
+                "EIO".into(),
+            )),
+            not_done: vec![
+                Action::Delete(PathBuf::from("w.pyc")),
+                Action::UntrackDirs(paths(&["venv"])),
+                Action::AppendIgnore(vec!["*.pyc".into()]),
+            ],
+        };
+        assert_eq!(
+            describe_applied(&applied, false),
+            "Untracked 2 files (they stay on disk)\n\
+             Appended to .gitignore: __pycache__/, *.py[cod]\n\
+             Deleted 3 files (1 already gone)\n\
+             Removed 3 empty folders (2 already gone)\n\
+             Skipped s\\nt.pyc: it is a symlink\n\
+             Skipped 1 path: git left them in the index\n  u.pyc\n\
+             Failed to remove v/__pycache__: EIO\n\
+             Not done:\n  delete w.pyc\n  untrack 1 folder\n  append *.pyc to .gitignore\n"
+        );
+        let verbose = describe_applied(&applied, true);
+        assert!(
+            verbose.contains("Deleted 3 files (1 already gone)\n  x.pyc\n  y.pyc\n  z.pyc\n"),
+            "{verbose}"
+        );
+        let only_gone = Applied {
+            gone: vec![Action::Delete(PathBuf::from("z.pyc"))],
+            ..Applied::default()
+        };
+        assert_eq!(
+            describe_applied(&only_gone, false),
+            "Deleted 1 file (1 already gone)\n"
+        );
+    }
+}

@@ -477,7 +477,7 @@ fn header_len(magic: u16) -> usize {
         3000..=3209 => 8,
         3210..=3391 => 12,
         3392..=19999 => 16,
-        _ => 8,
+        20000..=u16::MAX => 8,
     }
 }
 
@@ -715,6 +715,8 @@ mod tests {
             (".cpython-311-pytest-8.3.2.pyc", pytest("", "cpython-311", "8.3.2", Pyc), &[".py"]),
             ("a.b-pytest-1.cpython-311.pyc", pep("a.b-pytest-1", "cpython-311", None, Pyc), &["a.b-pytest-1.py", "a.b-pytest-1.pyw"]),
             ("x-pytest-1.pyc", UnknownInPycache, &[]),
+            // An empty tag before `-pytest-` is no pytest cache (pytest always writes one).
+            ("x.-pytest-8.3.2.pyc", pep("x.-pytest-8.3", "2", None, Pyc), &["x.-pytest-8.3.py", "x.-pytest-8.3.pyw"]),
             // Interrupted atomic writes.
             ("x.cpython-311.pyc.12345", Leftover { inner: "x.cpython-311.pyc" }, &[]),
             ("x.cpython-311-pytest-8.3.2.pyc.4242", Leftover { inner: "x.cpython-311-pytest-8.3.2.pyc" }, &[]),

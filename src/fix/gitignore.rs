@@ -35,15 +35,14 @@ pub fn unified_diff(name: &str, old: Option<&[u8]>, new: &[u8]) -> String {
     let old_bytes = old.unwrap_or_default();
     let old_lines = split_lines(old_bytes);
     let new_lines = split_lines(new);
-    // Lines equal in both (a last line without its newline counts as changed).
-    let mut common = old_lines
+    // Lines equal in both, terminators included: a last line without its newline
+    // differs from the same line with the newline the append adds, so it counts as
+    // changed.
+    let common = old_lines
         .iter()
         .zip(&new_lines)
         .take_while(|(a, b)| a == b)
         .count();
-    if !old_bytes.is_empty() && !old_bytes.ends_with(b"\n") {
-        common = common.min(old_lines.len() - 1);
-    }
     let context_start = common.saturating_sub(3);
     let old_count = old_lines.len() - context_start;
     let new_count = new_lines.len() - context_start;

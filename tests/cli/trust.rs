@@ -585,3 +585,59 @@ fn gitignore_group_is_kept_when_the_user_cannot_chown() {
         "*.log\n# added by pyhygiene\n__pycache__/\n*.py[cod]\n"
     );
 }
+
+/// Untracking a committed virtualenv says folders, verified against the index.
+#[test]
+fn untracking_a_virtualenv_reports_the_folder() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("env/pyvenv.cfg", "home = /usr\n")
+        .write("env/bin/activate", "")
+        .write("app.py", "")
+        .add(&["env", "app.py"]);
+    let run = repo.run([
+        "fix",
+        "--unsafe-fixes",
+        "--select",
+        "PYH003",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "Untracked 1 folder:\n  env\nAppended to .gitignore: /env/\n\nNo problems found.\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(index(&repo), [".gitignore", "app.py"]);
+}
+
+/// A `.gitignore` that cannot be read is never replaced by a new one.
+#[test]
+fn an_unreadable_gitignore_is_not_overwritten() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Repo::plain();
+    dir.write("pkg/m.py", "x = 1\n")
+        .write(".gitignore", "*.log\n");
+    for rel in [".", "pkg", "pkg/m.py"] {
+        std::os::unix::fs::chown(dir.path(rel), Some(65534), Some(65534)).unwrap();
+    }
+    std::fs::set_permissions(
+        dir.path(".gitignore"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let run = run_as_nobody(&dir.root, &["fix", "--root", ".", "--select", "PYH101"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Failed to append __pycache__/, *.py[cod] to .gitignore: cannot read .gitignore: Permission denied (os error 13)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(std::fs::read(dir.path(".gitignore")).unwrap(), b"*.log\n");
+}

@@ -456,3 +456,52 @@ for i, a in enumerate(times):
     cpython.sort();
     assert_eq!(ours, cpython);
 }
+
+/// Jython classes: sourceless without their `.py` (PYH202), legacy beside it (PYH203).
+#[test]
+fn jython_classes_with_and_without_source() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("Kept.py", "")
+        .write("Kept$py.class", "x")
+        .write("Gone$py.class", "y");
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH202,PYH203",
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(
+        run.messages(),
+        vec![
+            (
+                "Gone$py.class".to_owned(),
+                "Jython class without its source `Gone.py`: Jython still imports it".to_owned()
+            ),
+            (
+                "Kept$py.class".to_owned(),
+                "legacy bytecode beside `Kept.py`".to_owned()
+            ),
+        ]
+    );
+}
+
+/// A timestamp-stale cache names both mtimes, as whole seconds.
+#[test]
+fn stale_mtime_message_names_both_times() {
+    let repo = Repo::new();
+    repo.with_gitignore().write("m.py", "x = 1\n");
+    python(
+        &repo,
+        "import os, py_compile; os.utime('m.py', (1000, 1000)); py_compile.compile('m.py', doraise=True); os.utime('m.py', (2000, 2000))",
+    );
+    let run = repo.run(["check", "--select", "PYH205", "--output-format", "json"]);
+    assert_eq!(
+        run.messages(),
+        vec![(
+            format!("__pycache__/m.{}.pyc", tag()),
+            "stale: header says source mtime 1000, `m.py` has 2000".to_owned()
+        )]
+    );
+}

@@ -364,3 +364,50 @@ fn bytecode_in_a_committed_environment_without_pyh003() {
         );
     }
 }
+
+/// A tool cache below the root is named by its own folder, and `fix` ignores it
+/// by name (`sub/.tox/` → `.tox/`, `*.egg-info/`).
+#[test]
+fn nested_tool_cache_is_named_and_ignored_by_its_folder() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "*.log\n")
+        .write("sub/.tox/log.txt", "")
+        .write("pkg.egg-info/PKG-INFO", "")
+        .add(&[".gitignore", "sub/.tox/log.txt", "pkg.egg-info/PKG-INFO"]);
+    let run = repo.run(["check", "--select", "PYH002", "--output-format", "json"]);
+    assert_eq!(
+        run.messages(),
+        vec![
+            (
+                "pkg.egg-info/PKG-INFO".to_owned(),
+                "tool cache `pkg.egg-info/` is tracked by git".to_owned()
+            ),
+            (
+                "sub/.tox/log.txt".to_owned(),
+                "tool cache `sub/.tox/` is tracked by git".to_owned()
+            ),
+        ]
+    );
+    let run = repo.run(["fix", "--select", "PYH002"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(repo.path(".gitignore")).unwrap(),
+        "*.log\n# added by pyhygiene\n*.egg-info/\n.tox/\n"
+    );
+}
+
+/// A repository that tracks `.pyd` extension modules gets `*.py[co]`, so they stay visible.
+#[test]
+fn tracked_pyd_keeps_extension_modules_visible() {
+    let repo = Repo::new();
+    repo.write("pkg/m.py", "")
+        .write("pkg/ext.pyd", "")
+        .add(&["pkg/ext.pyd", "pkg/m.py"]);
+    let run = repo.run(["fix", "--select", "PYH1"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let text = std::fs::read_to_string(repo.path(".gitignore")).unwrap();
+    assert!(
+        text.contains("*.py[co]\n") && !text.contains("*.py[cod]"),
+        "{text}"
+    );
+}

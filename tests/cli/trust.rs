@@ -641,3 +641,30 @@ fn an_unreadable_gitignore_is_not_overwritten() {
     );
     assert_eq!(std::fs::read(dir.path(".gitignore")).unwrap(), b"*.log\n");
 }
+
+/// An orphan in a nested `__pycache__/__pycache__`: deleting it empties the inner
+/// folder, which empties the outer one; one run removes both. Empty folders that
+/// no selected rule reports are left alone.
+#[test]
+fn emptied_nested_pycache_goes_in_one_run() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "")
+        .write(format!("p/__pycache__/__pycache__/gone.{}.pyc", tag()), "x")
+        .mkdir_all("q/__pycache__");
+    let run = repo.run(["fix", "--select", "PYH201"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "Deleted 1 file\nRemoved 2 empty folders\n\nNo problems found.\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path("p/__pycache__").exists());
+    assert!(
+        repo.path("q/__pycache__").is_dir(),
+        "not selected, not touched"
+    );
+}

@@ -162,8 +162,12 @@ fn verify_untracked(root: &Root, action: Action, recursive: bool, applied: &mut 
             return;
         }
     };
-    let entries: std::collections::HashSet<&Path> =
-        index.entries.iter().map(PathBuf::as_path).collect();
+    // Files are looked up one by one; folders by prefix, so no set for them.
+    let entries: std::collections::HashSet<&Path> = if recursive {
+        Default::default()
+    } else {
+        index.entries.iter().map(PathBuf::as_path).collect()
+    };
     let still = |path: &PathBuf| {
         if recursive {
             index.entries.iter().any(|e| e.starts_with(path))
@@ -264,7 +268,6 @@ fn open_parent<'a>(root: &Path, relative: &'a Path) -> Result<(OwnedFd, &'a OsSt
     if !components.iter().all(|c| matches!(c, Component::Normal(_))) {
         return Err(Step::Skipped("not a plain path inside the root".into()));
     }
-    let failed = |e: Errno| Step::Failed(std::io::Error::from(e).to_string());
     let mut dir = rustix::fs::open(root, DIR_FLAGS, Mode::empty()).map_err(failed)?;
     for component in folders {
         let name = component.as_os_str();
@@ -298,12 +301,17 @@ fn open_parent<'a>(root: &Path, relative: &'a Path) -> Result<(OwnedFd, &'a OsSt
     Ok((dir, last.as_os_str()))
 }
 
+/// An error that stops the run, worded as the OS words it.
+fn failed(errno: Errno) -> Step {
+    Step::Failed(std::io::Error::from(errno).to_string())
+}
+
 /// The type of `name` in `dir`, not following a symlink; `Gone` when it is not there.
 fn type_at(dir: &OwnedFd, name: &OsStr) -> Result<FileType, Step> {
     match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(stat) => Ok(FileType::from_raw_mode(stat.st_mode)),
         Err(Errno::NOENT) => Err(Step::Gone),
-        Err(e) => Err(Step::Failed(std::io::Error::from(e).to_string())),
+        Err(e) => Err(failed(e)),
     }
 }
 
@@ -325,7 +333,7 @@ fn delete_file(root: &Path, relative: &Path) -> Step {
     match rustix::fs::unlinkat(&dir, name, AtFlags::empty()) {
         Ok(()) => Step::Done,
         Err(Errno::NOENT) => Step::Gone,
-        Err(e) => Step::Failed(std::io::Error::from(e).to_string()),
+        Err(e) => failed(e),
     }
 }
 
@@ -371,7 +379,7 @@ fn remove_dir(root: &Path, relative: &Path) -> Step {
         // Something still inside (a file the plan did not cover): leave it.
         Err(Errno::NOTEMPTY | Errno::EXIST) => Step::Skipped("the folder is not empty".into()),
         Err(Errno::NOENT) => Step::Gone,
-        Err(e) => Step::Failed(std::io::Error::from(e).to_string()),
+        Err(e) => failed(e),
     }
 }
 

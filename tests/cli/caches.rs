@@ -427,21 +427,7 @@ for i, a in enumerate(times):
         except ImportError:
             print(os.path.relpath(cache))
 "#;
-    let output = Command::new("python3")
-        .args(["-c", script])
-        .current_dir(&repo.root)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let cpython: Vec<String> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let cpython: Vec<String> = python(&repo, script).lines().map(str::to_owned).collect();
     // Truncation and flooring disagree here: the test can tell them apart.
     for pair in ["m_1_2", "m_1_0", "m_3_4"] {
         let path = format!("__pycache__/{pair}.{}.pyc", tag());

@@ -345,7 +345,8 @@ pub fn tag() -> &'static str {
     &python3().tag
 }
 
-pub fn python(repo: &Repo, code: &str) {
+/// Returns what it printed.
+pub fn python(repo: &Repo, code: &str) -> String {
     let output = Command::new("python3")
         .arg("-c")
         .arg(code)
@@ -357,4 +358,5 @@ pub fn python(repo: &Repo, code: &str) {
         "python3 failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+    String::from_utf8(output.stdout).expect("python3 printed UTF-8")
 }

@@ -10,7 +10,6 @@
 //! - a second run changes nothing (disk and index);
 //! - `check` afterwards has nothing left that the same `fix` would fix.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -290,7 +289,6 @@ fn fix_keeps_spec_8_on_a_tree_with_every_entry_kind() {
             });
         }
     }
-    let _ = BTreeMap::<(), ()>::new();
     for unsafe_fixes in [false, true] {
         check_invariants(&items, Some("*.log"), unsafe_fixes);
     }

@@ -106,6 +106,8 @@ pub struct Diagnostic {
     pub path: PathBuf,
     /// The path names a folder (PYH003, PYH204), shown with a trailing `/`.
     pub is_dir: bool,
+    /// The path does not exist yet (the root `.gitignore` a fix would create).
+    pub missing: bool,
     pub message: String,
     pub fix: Option<Fix>,
     pub location: Option<IgnoreLocation>,
@@ -124,6 +126,7 @@ impl Diagnostic {
             severity: meta.severity,
             path: path.into(),
             is_dir: false,
+            missing: false,
             message: message.into(),
             fix: Some(Fix {
                 kind: meta.fix,
@@ -138,6 +141,21 @@ impl Diagnostic {
     pub fn dir(mut self) -> Self {
         self.is_dir = true;
         self
+    }
+
+    pub fn missing(mut self) -> Self {
+        self.missing = true;
+        self
+    }
+
+    /// The file an annotation (github, SARIF) points at, with its line: a file that
+    /// exists. `None` for a folder or a file still to create: a repository-level
+    /// annotation, since GitHub can place neither.
+    pub fn annotated_file(&self) -> Option<(&Path, Option<usize>)> {
+        if let Some(location) = &self.location {
+            return Some((&location.file, (location.line > 0).then_some(location.line)));
+        }
+        (!self.is_dir && !self.missing).then_some((self.path.as_path(), None))
     }
 
     pub fn at(mut self, location: IgnoreLocation) -> Self {

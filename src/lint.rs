@@ -1,7 +1,8 @@
 //! The engine: compute each file set once, run the enabled rules, and scope,
 //! grade and sort what they find.
 
-use std::path::PathBuf;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
@@ -32,6 +33,23 @@ pub struct FileSets {
     pub tracked: Option<Tracked>,
     pub worktree: Option<Worktree>,
     pub ignores: Option<IgnoreSet>,
+}
+
+/// The probe tag when nothing tells the project's interpreter and `python3` is missing.
+const FALLBACK_TAG: &str = "cpython-313";
+
+/// `python3`'s cache tag: asked only when no cache on disk and no `python-tags`
+/// name the project's interpreter (a fresh clone in CI).
+fn python3_cache_tag() -> Option<String> {
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.implementation.cache_tag)"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let tag = String::from_utf8(output.stdout).ok()?;
+    let tag = tag.trim();
+    (output.status.success() && !tag.is_empty() && tag != "None").then(|| tag.to_owned())
 }
 
 /// Limits the report to some paths (relative to the root); empty means everything.
@@ -165,7 +183,31 @@ pub fn lint(
         );
     }
     let ignores = match (&worktree, want_ignores) {
-        (Some(tree), true) => Some(IgnoreSet::load(root, &tree.gitignores, global_excludes)),
+        (Some(tree), true) => {
+            let in_index = |path: &Path| {
+                tracked.as_ref().is_some_and(|t| {
+                    let path = path.as_os_str().as_bytes();
+                    // The index is sorted by path bytes.
+                    t.entries
+                        .binary_search_by(|e| e.as_os_str().as_bytes().cmp(path))
+                        .is_ok()
+                })
+            };
+            let tag = settings
+                .python_tags
+                .first()
+                .cloned()
+                .or_else(|| tree.newest_cache_tag())
+                .or_else(python3_cache_tag)
+                .unwrap_or_else(|| FALLBACK_TAG.to_owned());
+            Some(IgnoreSet::load(
+                root,
+                &tree.gitignores,
+                in_index,
+                global_excludes,
+                tag,
+            ))
+        }
         _ => None,
     };
     if let Some(ignores) = &ignores {

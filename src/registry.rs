@@ -40,10 +40,10 @@ pub struct RuleMeta {
     pub fix: FixKind,
     pub fix_safety: Safety,
     pub explanation: String,
-    /// PYH101: file names probed against the ignore rules in each folder.
+    /// PYH101/PYH102: file names probed against the ignore rules in each folder.
     #[serde(default)]
     pub probes: Vec<String>,
-    /// PYH101: probes that run only when a configured `ignore-entries` line matches them.
+    /// PYH102: probes that run only when a configured `ignore-entries` line matches them.
     #[serde(default)]
     pub opt_in_probes: Vec<String>,
 }
@@ -102,6 +102,7 @@ registry! {
     PYH002 => rules::tracked::tracked_tool_cache,
     PYH003 => rules::tracked::tracked_virtualenv,
     PYH101 => rules::ignores::bytecode_not_ignored,
+    PYH102 => rules::ignores::legacy_bytecode_not_ignored,
     PYH201 => rules::caches::orphaned_bytecode,
     PYH202 => rules::caches::sourceless_module,
     PYH203 => rules::caches::legacy_bytecode,
@@ -314,6 +315,14 @@ mod tests {
                 "PYH101",
                 "bytecode-not-ignored",
                 Error,
+                true,
+                FileSet::IgnoreRules,
+                Safety::Safe,
+            ),
+            (
+                "PYH102",
+                "legacy-bytecode-not-ignored",
+                Warning,
                 true,
                 FileSet::IgnoreRules,
                 Safety::Safe,

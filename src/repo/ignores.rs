@@ -16,25 +16,48 @@ use ignore::Match;
 use crate::repo::walk::split_last;
 use crate::repo::Root;
 
-/// The ignore-rules file set: what the team shares (`.gitignore` files) and what
-/// protects only this clone (`.git/info/exclude`, `core.excludesFile`).
+/// The ignore-rules file set: what the team shares (`.gitignore` files in the git
+/// index) and what protects only this clone (`.git/info/exclude`, `core.excludesFile`,
+/// and `.gitignore` files that are not in the index).
 #[derive(Debug, Default)]
 pub struct IgnoreSet {
     pub committed: IgnoreRules,
     pub local: IgnoreRules,
+    /// Every `.gitignore` on disk, committed or not; `None` when all are committed
+    /// (then it would equal `committed`). Says when `git add` would be the fix.
+    pub on_disk: Option<IgnoreRules>,
+    /// The interpreter tag cache probes are named with (SPEC §3 PYH101).
+    pub probe_tag: String,
     /// Files that could not be read, for notes.
     pub errors: Vec<String>,
 }
 
 impl IgnoreSet {
-    /// `global_excludes` is `git::global_excludes_file`, looked up by the caller
-    /// (it runs git, so the engine does it while the walk runs).
+    /// `in_index` tells which of the `gitignores` found on disk are in the git
+    /// index (outside git, all count). `global_excludes` is
+    /// `git::global_excludes_file`, looked up by the caller (it runs git, so the
+    /// engine does it while the walk runs).
     pub fn load(
         root: &Root,
         gitignores: &[PathBuf],
+        in_index: impl Fn(&Path) -> bool,
         global_excludes: Option<PathBuf>,
+        probe_tag: String,
     ) -> IgnoreSet {
-        let (committed, errors) = IgnoreRules::load(&root.path, gitignores);
+        let (committed_files, uncommitted): (Vec<PathBuf>, Vec<PathBuf>) = gitignores
+            .iter()
+            .cloned()
+            .partition(|g| !root.is_git || in_index(g));
+        let (committed, mut errors) = IgnoreRules::load(&root.path, &committed_files);
+        let on_disk = (!uncommitted.is_empty()).then(|| {
+            let (all, more) = IgnoreRules::load(&root.path, gitignores);
+            for error in more {
+                if !errors.contains(&error) {
+                    errors.push(error);
+                }
+            }
+            all
+        });
         let mut local = IgnoreRules::default();
         if root.is_git {
             let info = root.git.as_ref().map(|g| g.common_dir.join("info/exclude"));
@@ -47,6 +70,8 @@ impl IgnoreSet {
         IgnoreSet {
             committed,
             local,
+            on_disk,
+            probe_tag,
             errors,
         }
     }
@@ -197,12 +222,13 @@ impl IgnoreRules {
     }
 }
 
-/// Checks many paths against the same rules, remembering which folders are
-/// excluded: probes in sibling folders share their leading folders.
+/// Checks many paths against the same rules, remembering what the rules say of
+/// each folder: probes in sibling folders share their leading folders.
 pub struct Checker<'a> {
     rules: &'a IgnoreRules,
-    /// Folder (relative path bytes) → the pattern that excludes it, if any.
-    folders: HashMap<Vec<u8>, Option<Decider>>,
+    /// Folder (relative path bytes) → excluded (by this pattern), re-included by
+    /// the nearest negation, or unmatched.
+    folders: HashMap<Vec<u8>, Verdict>,
 }
 
 impl<'a> Checker<'a> {
@@ -213,33 +239,41 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// An excluded folder excludes the path. Otherwise the path's own patterns
+    /// decide; when none matches, a negation that re-included a folder above it
+    /// is why it is not ignored (`!__pycache__/` in a nested `.gitignore`).
     pub fn check(&mut self, path: &Path, is_dir: bool) -> Verdict {
         let (parent, _) = split_last(path.as_os_str().as_bytes());
-        match self.excluded_folder(parent) {
-            Some(decider) => Verdict::Ignored(decider),
-            None => self.rules.check_one(path, is_dir),
+        match self.folder(parent) {
+            Verdict::Ignored(decider) => Verdict::Ignored(decider),
+            above => match self.rules.check_one(path, is_dir) {
+                Verdict::Unmatched => above,
+                own => own,
+            },
         }
     }
 
-    /// The pattern excluding this folder or one above it.
-    fn excluded_folder(&mut self, folder: &[u8]) -> Option<Decider> {
+    /// What the rules say of this folder, given the folders above it.
+    fn folder(&mut self, folder: &[u8]) -> Verdict {
         if folder.is_empty() {
-            return None;
+            return Verdict::Unmatched;
         }
         if let Some(known) = self.folders.get(folder) {
             return known.clone();
         }
-        let excluded = self.excluded_folder(split_last(folder).0).or_else(|| {
-            match self
+        let above = self.folder(split_last(folder).0);
+        let verdict = match above {
+            Verdict::Ignored(_) => above,
+            _ => match self
                 .rules
                 .check_one(Path::new(OsStr::from_bytes(folder)), true)
             {
-                Verdict::Ignored(decider) => Some(decider),
-                _ => None,
-            }
-        });
-        self.folders.insert(folder.to_vec(), excluded.clone());
-        excluded
+                Verdict::Unmatched => above,
+                own => own,
+            },
+        };
+        self.folders.insert(folder.to_vec(), verdict.clone());
+        verdict
     }
 }
 

@@ -86,6 +86,26 @@ impl Worktree {
         self.sources.iter().any(|set| set.contains(path))
     }
 
+    /// The newest interpreter tag among `__pycache__` caches on disk (CPython
+    /// first, then by language version): the project's interpreter, as far as the
+    /// disk can tell.
+    pub fn newest_cache_tag(&self) -> Option<String> {
+        self.caches
+            .iter()
+            .filter(|c| matches!(c.kind, Some(pyc::CacheKind::Pep3147 | pyc::CacheKind::Pytest)))
+            .filter_map(|c| {
+                let name = c.path.file_name()?.to_str()?;
+                let tag = pyc::classify(name, true)?.tag()?;
+                let rank = (
+                    pyc::implementation_of_tag(tag) == "cpython",
+                    pyc::version_from_tag(tag),
+                );
+                Some((rank, tag.to_owned()))
+            })
+            .max()
+            .map(|(_, tag)| tag)
+    }
+
     /// Walk `root` in parallel, pruning skipped folders before descending; read
     /// cache headers on the way when asked (the cache's folder is open then).
     pub fn walk(root: &Path, exclude: Arc<Exclude>, options: WalkOptions) -> Worktree {

@@ -20,16 +20,16 @@ pub fn write(
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        // PYH101 negations point at the ignore file's line; everything else at the path.
-        let (file, line) = match &d.location {
-            Some(location) => (display_path(&location.file), Some(location.line)),
-            None => (d.display_path(), None),
-        };
-        let mut properties = format!("file={}", escape_property(&file));
-        if let Some(line) = line.filter(|l| *l > 0) {
-            properties.push_str(&format!(",line={line}"));
+        // Only a file that exists can hold an annotation: a folder or a
+        // `.gitignore` still to create is a repository-level annotation.
+        let mut properties = String::new();
+        if let Some((file, line)) = d.annotated_file() {
+            properties.push_str(&format!("file={},", escape_property(&display_path(file))));
+            if let Some(line) = line {
+                properties.push_str(&format!("line={line},"));
+            }
         }
-        properties.push_str(&format!(",title={}", d.rule.code()));
+        properties.push_str(&format!("title={}", d.rule.code()));
         let message = format!("{}: {}", d.display_path(), d.message);
         writeln!(out, "::{command} {properties}::{}", escape_data(&message))?;
     }

@@ -84,25 +84,29 @@ fn rule_descriptor(rule: Rule) -> Value {
 }
 
 fn result(d: &Diagnostic) -> Value {
-    let mut uri = percent_encode(d.path.as_os_str().as_bytes());
-    if d.is_dir {
-        uri.push('/');
-    }
-    let mut locations = vec![json!({
-        "physicalLocation": { "artifactLocation": { "uri": uri, "uriBaseId": "SRCROOT" } }
-    })];
-    if let Some(location) = &d.location {
-        let mut physical = json!({
-            "artifactLocation": {
-                "uri": percent_encode(location.file.as_os_str().as_bytes()),
-                "uriBaseId": "SRCROOT"
+    // A file that exists gets a physical location; a folder or a file still to
+    // create is named by a logical location only (code scanning cannot place it).
+    let location = match d.annotated_file() {
+        Some((file, line)) => {
+            let mut physical = json!({
+                "artifactLocation": {
+                    "uri": percent_encode(file.as_os_str().as_bytes()),
+                    "uriBaseId": "SRCROOT"
+                }
+            });
+            if let Some(line) = line {
+                physical["region"] = json!({ "startLine": line });
             }
-        });
-        if location.line > 0 {
-            physical["region"] = json!({ "startLine": location.line });
+            json!({ "physicalLocation": physical })
         }
-        locations.insert(0, json!({ "physicalLocation": physical }));
-    }
+        None => json!({
+            "logicalLocations": [{
+                "fullyQualifiedName": d.display_path(),
+                "kind": "resource",
+            }]
+        }),
+    };
+    let locations = vec![location];
     let index = Rule::ALL.iter().position(|r| *r == d.rule).unwrap_or(0);
     let mut result = json!({
         "ruleId": d.rule.code(),

@@ -1,150 +1,248 @@
-//! PYH101 bytecode-not-ignored: probe the committed ignore rules with cache paths.
+//! PYH101 bytecode-not-ignored and PYH102 legacy-bytecode-not-ignored: probe the
+//! committed ignore rules with cache paths in every folder holding sources, and
+//! report one finding per missing entry and cause.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{display_path, Diagnostic, IgnoreLocation};
 use crate::registry::Rule;
-use crate::repo::ignores::{Checker, Decider, IgnoreRules, Verdict};
+use crate::repo::ignores::{Checker, Decider, IgnoreRules, IgnoreSet, Verdict};
 use crate::repo::tracked::Tracked;
 use crate::rules::Context;
 use crate::settings::{Settings, DEFAULT_IGNORE_ENTRIES};
 
-/// Tag used in probe names when `python-tags` is not configured.
-const DEFAULT_PROBE_TAG: &str = "cpython-313";
+/// Folders a message names before it says "and N more".
+const FOLDERS_NAMED: usize = 3;
 
-/// PYH101: probes in the root and in every folder holding Python sources.
+/// PYH101: `__pycache__/<m>.<tag>.pyc` caches.
 pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    coverage(ctx, Rule::PYH101, out);
+}
+
+/// PYH102: legacy `<m>.pyc` beside its source (and opt-in `.pyo`, `$py.class`).
+pub fn legacy_bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    coverage(ctx, Rule::PYH102, out);
+}
+
+/// Why a probe is not ignored by what the team shares.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Cause {
+    /// No committed pattern matches.
+    Missing,
+    /// A negation re-includes it.
+    Negated(Decider),
+    /// A `.gitignore` on disk ignores it, but it is not in the git index.
+    Uncommitted(PathBuf),
+}
+
+/// Probe the root and every folder with sources; group the folders whose probe is
+/// not ignored by the entry that would cover it and the cause.
+fn coverage(ctx: &Context<'_>, rule: Rule, out: &mut Vec<Diagnostic>) {
     let (Some(tree), Some(ignores)) = (ctx.worktree, ctx.ignores) else {
         return;
     };
-    let settings = ctx.settings;
-    let tag = settings
-        .python_tags
-        .first()
-        .map_or(DEFAULT_PROBE_TAG, String::as_str);
     let entries = required_entries(ctx.settings, ctx.tracked);
-    let meta = Rule::PYH101.meta();
+    let folders: Vec<&Path> = std::iter::once(Path::new(""))
+        .chain(
+            tree.source_dirs
+                .iter()
+                .map(PathBuf::as_path)
+                .filter(|d| !d.as_os_str().is_empty()),
+        )
+        .collect();
+    let mut groups: BTreeMap<(Option<&String>, Cause), Vec<&Path>> = BTreeMap::new();
+    let mut names: BTreeMap<Option<&String>, PathBuf> = BTreeMap::new();
+    for name in probes(rule, ctx.settings, &ignores.probe_tag) {
+        let entry = entries.iter().find(|e| entry_ignores(e, &name));
+        let mut committed = Checker::new(&ignores.committed);
+        let mut on_disk = ignores.on_disk.as_ref().map(Checker::new);
+        for &folder in &folders {
+            let probe = folder.join(&name);
+            let mut cause = match committed.check(&probe, false) {
+                Verdict::Ignored(_) => continue,
+                Verdict::Negated(decider) => Cause::Negated(decider),
+                Verdict::Unmatched => Cause::Missing,
+            };
+            if let Some(Verdict::Ignored(decider)) = on_disk.as_mut().map(|c| c.check(&probe, false))
+            {
+                cause = Cause::Uncommitted(decider.file);
+            }
+            groups.entry((entry, cause)).or_default().push(folder);
+        }
+        names.entry(entry).or_insert(name);
+    }
+    let root_exists = tree.gitignores.iter().any(|g| g == Path::new(".gitignore"));
+    for ((entry, cause), mut exposed) in groups {
+        exposed.dedup();
+        let name = &names[&entry];
+        let finding = Finding {
+            rule,
+            what: what(name),
+            exposed: &exposed,
+            entry,
+            ignores,
+            root: ctx.root,
+            root_exists,
+        };
+        out.push(finding.diagnostic(cause, name));
+    }
+}
+
+/// The probe file names a rule checks, with the tag filled in.
+fn probes(rule: Rule, settings: &Settings, tag: &str) -> Vec<PathBuf> {
+    let meta = rule.meta();
     let configured = settings
         .ignore_entries_configured
         .then_some(&settings.ignore_entries);
-    let probes = meta
-        .probes
-        .iter()
-        .chain(meta.opt_in_probes.iter().filter(|probe| {
-            configured.is_some_and(|entries| {
-                let name = probe.replace("{tag}", tag);
-                entries.iter().any(|e| entry_ignores(e, Path::new(&name)))
-            })
-        }));
-
-    let root_file = Path::new(".gitignore");
-    // Would appending `entry` to the root `.gitignore` make `probe` ignored?
-    let fixes = |entry: &Option<String>, probe: &Path| {
-        entry.as_ref().is_some_and(|e| {
-            ignores
-                .committed
-                .with_root_lines(root_file, std::slice::from_ref(e))
-                .check(probe, false)
-                .is_ignored()
+    let opt_in = meta.opt_in_probes.iter().filter(|probe| {
+        configured.is_some_and(|entries| {
+            let name = probe.replace("{tag}", tag);
+            entries.iter().any(|e| entry_ignores(e, Path::new(&name)))
         })
-    };
-    for template in probes {
-        let name = PathBuf::from(template.replace("{tag}", tag));
-        let entry = entries.iter().find(|e| entry_ignores(e, &name)).cloned();
-        let add = entry
-            .as_deref()
-            .map_or_else(String::new, |e| format!(" (add `{e}`)"));
+    });
+    meta.probes
+        .iter()
+        .chain(opt_in)
+        .map(|probe| PathBuf::from(probe.replace("{tag}", tag)))
+        .collect()
+}
 
-        let verdict = ignores.committed.check(&name, false);
-        let root_covered = verdict.is_ignored();
-        if !root_covered {
-            let mut message = format!("`{}` is not ignored", display_path(&name));
-            if let Verdict::Negated(d) = &verdict {
-                message.push_str(&format!(": un-ignored by {}", describe(d)));
-            }
-            if let Verdict::Ignored(local) = ignores.local.check(&name, false) {
-                let file = local.file.strip_prefix(ctx.root).unwrap_or(&local.file);
-                message.push_str(&format!(
-                    "; only `{}` ignores it, which protects this clone, not the team",
-                    file.display()
-                ));
-            }
-            let fixable = fixes(&entry, &name);
-            if fixable {
-                message.push_str(&add);
-            } else {
-                message.push_str("; no `ignore-entries` line would cover it");
-            }
-            let mut d = Diagnostic::new(Rule::PYH101, ".gitignore", message);
-            if let Verdict::Negated(decider) = verdict {
-                d = d.at(location(&decider));
-            }
-            set_entry(&mut d, entry.clone().filter(|_| fixable));
-            out.push(d);
-        }
+/// What a probe stands for, in a message.
+fn what(probe: &Path) -> &'static str {
+    let name = probe.to_string_lossy();
+    if probe.starts_with("__pycache__") {
+        "`__pycache__/` caches are"
+    } else if name.ends_with(".pyo") {
+        "legacy `.pyo` files are"
+    } else if name.ends_with("$py.class") {
+        "Jython `$py.class` files are"
+    } else {
+        "legacy `.pyc` files beside their sources are"
+    }
+}
 
-        // Every folder holding sources, one diagnostic each (SPEC §3): a nested
-        // negation, a root entry that does not reach, or no root entry at all.
-        let fixed_rules = entry.as_ref().map(|e| {
-            ignores
-                .committed
-                .with_root_lines(root_file, std::slice::from_ref(e))
-        });
-        let mut fixed = fixed_rules.as_ref().map(Checker::new);
-        let mut checker = Checker::new(&ignores.committed);
-        for dir in tree
-            .source_dirs
-            .iter()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            let probe = dir.join(&name);
-            let cause = match checker.check(&probe, false) {
-                Verdict::Ignored(_) => continue,
-                Verdict::Negated(d) => Some(d),
-                Verdict::Unmatched => None,
-            };
-            let mut message = format!("`{}` is not ignored", display_path(&probe));
-            match &cause {
-                Some(d) => message.push_str(&format!(": un-ignored by {}", describe(d))),
-                None if root_covered => {
-                    message.push_str(": the root entries do not reach this folder")
+/// One group of exposed folders, about to become a diagnostic.
+struct Finding<'a> {
+    rule: Rule,
+    what: &'static str,
+    exposed: &'a [&'a Path],
+    entry: Option<&'a String>,
+    ignores: &'a IgnoreSet,
+    root: &'a Path,
+    root_exists: bool,
+}
+
+impl Finding<'_> {
+    fn diagnostic(&self, cause: Cause, name: &Path) -> Diagnostic {
+        let root_file = Path::new(".gitignore");
+        let whereabouts = folder_list(self.exposed);
+        let (what, entry) = (self.what, self.entry);
+        match cause {
+            Cause::Missing | Cause::Negated(_) => {
+                let fixable = self.appending_fixes(name);
+                let mut message = match &cause {
+                    Cause::Negated(d) => format!(
+                        "{what} un-ignored by `{}:{}` (`{}`) in {whereabouts}",
+                        display_path(&d.file),
+                        d.line,
+                        d.pattern
+                    ),
+                    _ => format!("{what} not ignored in {whereabouts}"),
+                };
+                if let Some(local) = self.local_only(name) {
+                    message.push_str(&format!(
+                        "; only `{local}` ignores them, which protects this clone, not the team"
+                    ));
                 }
-                None => {}
+                let in_root = |d: &Decider| d.file == root_file;
+                match (entry.filter(|_| fixable), &cause) {
+                    (Some(e), Cause::Negated(d)) if in_root(d) => {
+                        message.push_str(&format!("; add `{e}` to the root .gitignore after that line"))
+                    }
+                    (Some(e), _) if self.root_exists => {
+                        message.push_str(&format!("; add `{e}` to the root .gitignore"))
+                    }
+                    (Some(e), _) => {
+                        message.push_str(&format!("; add `{e}` to a new root .gitignore"))
+                    }
+                    (None, Cause::Negated(d)) if !in_root(d) => message.push_str(
+                        "; edit that file: appending to the root .gitignore cannot override it",
+                    ),
+                    (None, _) => message.push_str("; no `ignore-entries` line would cover them"),
+                }
+                let mut d = match &cause {
+                    Cause::Negated(decider) => Diagnostic::new(self.rule, &decider.file, message)
+                        .at(IgnoreLocation {
+                            file: decider.file.clone(),
+                            line: decider.line,
+                        }),
+                    _ if self.root_exists => Diagnostic::new(self.rule, root_file, message),
+                    _ => Diagnostic::new(self.rule, root_file, message).missing(),
+                };
+                set_entry(&mut d, entry.filter(|_| fixable).cloned());
+                d.related = self.exposed.iter().map(|p| p.to_path_buf()).collect();
+                d
             }
-            let fixable_by_root = fixed
-                .as_mut()
-                .is_some_and(|c| c.check(&probe, false).is_ignored());
-            if fixable_by_root {
-                message.push_str(&add);
-            } else if cause.as_ref().is_some_and(|d| d.file != root_file) {
-                message.push_str(
-                    "; edit that file, appending to the root .gitignore cannot override it",
+            Cause::Uncommitted(file) => {
+                let shown = display_path(&file);
+                let message = format!(
+                    "{what} ignored in {whereabouts} only by `{shown}`, which is not in the git index: it protects this clone, not the team; run `git add {shown}`"
                 );
-            } else {
-                message.push_str("; no `ignore-entries` line would cover it");
-            }
-            let mut d = Diagnostic::new(Rule::PYH101, dir, message).dir();
-            if let Some(decider) = &cause {
-                d = d.at(location(decider));
-            }
-            if fixable_by_root {
-                set_entry(&mut d, entry.clone());
-            } else {
+                let mut d = Diagnostic::new(self.rule, &file, message);
                 d.fix = None;
+                d.related = self.exposed.iter().map(|p| p.to_path_buf()).collect();
+                d
             }
-            out.push(d);
+        }
+    }
+
+    /// Would appending the entry to the root `.gitignore` ignore the probe in every
+    /// exposed folder?
+    fn appending_fixes(&self, name: &Path) -> bool {
+        let Some(entry) = self.entry else {
+            return false;
+        };
+        let fixed = self
+            .ignores
+            .committed
+            .with_root_lines(Path::new(".gitignore"), std::slice::from_ref(entry));
+        let mut checker = Checker::new(&fixed);
+        self.exposed
+            .iter()
+            .all(|folder| checker.check(&folder.join(name), false).is_ignored())
+    }
+
+    /// The clone-only ignore file that covers the root probe, if any.
+    fn local_only(&self, name: &Path) -> Option<String> {
+        match self.ignores.local.check(name, false) {
+            Verdict::Ignored(local) => {
+                let file = local.file.strip_prefix(self.root).unwrap_or(&local.file);
+                Some(display_path(file))
+            }
+            _ => None,
         }
     }
 }
 
-fn describe(d: &Decider) -> String {
-    format!("`{}:{}` (`{}`)", d.file.display(), d.line, d.pattern)
-}
-
-fn location(d: &Decider) -> IgnoreLocation {
-    IgnoreLocation {
-        file: d.file.clone(),
-        line: d.line,
+/// `./`, or `3 folders (`a/`, `b/`, `c/`)`, or `14 folders (`a/`, `b/`, `c/` and 11 more)`.
+fn folder_list(folders: &[&Path]) -> String {
+    let shown: Vec<String> = folders
+        .iter()
+        .take(FOLDERS_NAMED)
+        .map(|f| match display_path(f).as_str() {
+            "." => "`./`".to_owned(),
+            name => format!("`{name}/`"),
+        })
+        .collect();
+    match folders.len() {
+        1 => shown[0].clone(),
+        n if n <= FOLDERS_NAMED => format!("{n} folders ({})", shown.join(", ")),
+        n => format!(
+            "{n} folders ({} and {} more)",
+            shown.join(", "),
+            n - FOLDERS_NAMED
+        ),
     }
 }
 

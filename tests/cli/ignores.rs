@@ -153,8 +153,15 @@ fn agrees_with_git_check_ignore() {
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
 
-fn pyh101(repo: &Repo) -> Vec<(String, String, String)> {
-    let run = repo.run(["check", "--select", "PYH101", "--output-format", "json"]);
+/// `(code, path, message, entry)` of each PYH101/PYH102 finding.
+fn coverage(repo: &Repo) -> Vec<(String, String, String, String)> {
+    let run = repo.run([
+        "check",
+        "--select",
+        "PYH101,PYH102",
+        "--output-format",
+        "json",
+    ]);
     assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
     run.json()["diagnostics"]
         .as_array()
@@ -162,6 +169,7 @@ fn pyh101(repo: &Repo) -> Vec<(String, String, String)> {
         .iter()
         .map(|d| {
             (
+                d["code"].as_str().unwrap().to_owned(),
                 d["path"].as_str().unwrap().to_owned(),
                 d["message"].as_str().unwrap().to_owned(),
                 d["fix"]["ignore_entry"].as_str().unwrap_or("-").to_owned(),
@@ -170,111 +178,113 @@ fn pyh101(repo: &Repo) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn triples(items: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+fn quads(items: &[(&str, &str, &str, &str)]) -> Vec<(String, String, String, String)> {
     items
         .iter()
-        .map(|(a, b, c)| ((*a).into(), (*b).into(), (*c).into()))
+        .map(|(a, b, c, d)| ((*a).into(), (*b).into(), (*c).into(), (*d).into()))
         .collect()
 }
 
 #[test]
-fn pyh101_template_is_clean_and_jython_is_opt_in() {
+fn template_is_clean_and_jython_is_opt_in() {
     let repo = Repo::new();
     repo.write(".gitignore", "__pycache__/\n*.py[cod]\n")
-        .write("pkg/m.py", "");
-    assert_eq!(
-        pyh101(&repo),
-        triples(&[]),
-        "no *$py.class needed by default"
-    );
+        .write("pkg/m.py", "")
+        .add(&[".gitignore"]);
+    assert_eq!(coverage(&repo), quads(&[]), "no *$py.class needed by default");
     repo.write(
         "pyhygiene.toml",
         "ignore-entries = [\"__pycache__/\", \"*.py[cod]\", \"*$py.class\"]\n",
     );
     assert_eq!(
-        pyh101(&repo),
-        triples(&[
-            (
-                ".gitignore",
-                "`m$py.class` is not ignored (add `*$py.class`)",
-                "*$py.class"
-            ),
-            (
-                "pkg",
-                "`pkg/m$py.class` is not ignored (add `*$py.class`)",
-                "*$py.class"
-            ),
-        ])
+        coverage(&repo),
+        quads(&[(
+            "PYH102",
+            ".gitignore",
+            "Jython `$py.class` files are not ignored in 2 folders (`./`, `pkg/`); add `*$py.class` to the root .gitignore",
+            "*$py.class"
+        )])
     );
 }
 
 #[test]
-fn pyh101_missing_entries_and_local_excludes() {
+fn one_finding_per_missing_entry_names_the_clone_only_excludes() {
     let repo = Repo::new();
     repo.write(".gitignore", "*.egg-info/\n")
-        .write("app.py", "");
+        .write("app.py", "")
+        .add(&[".gitignore"]);
     std::fs::write(repo.path(".git/info/exclude"), "__pycache__/\n").unwrap();
     assert_eq!(
-        pyh101(&repo),
-        triples(&[
+        coverage(&repo),
+        quads(&[
             (
+                "PYH101",
                 ".gitignore",
-                "`__pycache__/m.cpython-313.pyc` is not ignored; only `.git/info/exclude` ignores it, which protects this clone, not the team (add `__pycache__/`)",
+                "`__pycache__/` caches are not ignored in `./`; only `.git/info/exclude` ignores them, which protects this clone, not the team; add `__pycache__/` to the root .gitignore",
                 "__pycache__/"
             ),
-            (".gitignore", "`m.pyc` is not ignored (add `*.py[cod]`)", "*.py[cod]"),
+            (
+                "PYH102",
+                ".gitignore",
+                "legacy `.pyc` files beside their sources are not ignored in `./`; add `*.py[cod]` to the root .gitignore",
+                "*.py[cod]"
+            ),
         ])
     );
     assert_eq!(repo.run(["check", "--select", "PYH101"]).code, 1);
+    assert_eq!(repo.run(["check", "--select", "PYH102"]).code, 0, "a warning");
     // A repository that tracks extension modules gets `*.py[co]`, so `.pyd` stays visible.
     repo.write("ext.pyd", "").add(&["ext.pyd"]);
     assert_eq!(
-        pyh101(&repo)[1],
+        coverage(&repo)[1],
         (
+            "PYH102".into(),
             ".gitignore".into(),
-            "`m.pyc` is not ignored (add `*.py[co]`)".into(),
+            "legacy `.pyc` files beside their sources are not ignored in `./`; add `*.py[co]` to the root .gitignore".into(),
             "*.py[co]".into()
         )
     );
 }
 
 #[test]
-fn pyh101_nested_negations_and_anchors() {
+fn negations_are_one_finding_each_at_their_file_and_line() {
     let repo = Repo::new();
     repo.write(".gitignore", "/__pycache__/\n*.pyc\n!/other/*.pyc\n")
         .write("app.py", "")
         .write("sub/a.py", "")
         .write("sub/deep/b.py", "")
         .write("sub/.gitignore", "# keep compiled files here\n!*.pyc\n")
-        .write("other/c.py", "");
+        .write("other/c.py", "")
+        .add(&[".gitignore", "sub/.gitignore"]);
     assert_eq!(
-        pyh101(&repo),
-        triples(&[
-            ("other", "`other/m.pyc` is not ignored: un-ignored by `.gitignore:3` (`!/other/*.pyc`) (add `*.py[cod]`)", "*.py[cod]"),
+        coverage(&repo),
+        quads(&[
+            // `*.pyc` covers caches in `other/__pycache__/` (the negation is for
+            // `other/` only); a root `__pycache__/` excludes the folder, which the
+            // nested negation cannot re-include.
             (
-                "sub",
-                "`sub/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (add `__pycache__/`)",
+                "PYH101",
+                "sub/.gitignore",
+                "`__pycache__/` caches are un-ignored by `sub/.gitignore:2` (`!*.pyc`) in 2 folders (`sub/`, `sub/deep/`); add `__pycache__/` to the root .gitignore",
                 "__pycache__/"
             ),
             (
-                "sub",
-                "`sub/m.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`); edit that file, appending to the root .gitignore cannot override it",
-                "-"
+                "PYH102",
+                ".gitignore",
+                "legacy `.pyc` files beside their sources are un-ignored by `.gitignore:3` (`!/other/*.pyc`) in `other/`; add `*.py[cod]` to the root .gitignore after that line",
+                "*.py[cod]"
             ),
             (
-                "sub/deep",
-                "`sub/deep/__pycache__/m.cpython-313.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`) (add `__pycache__/`)",
-                "__pycache__/"
-            ),
-            (
-                "sub/deep",
-                "`sub/deep/m.pyc` is not ignored: un-ignored by `sub/.gitignore:2` (`!*.pyc`); edit that file, appending to the root .gitignore cannot override it",
+                "PYH102",
+                "sub/.gitignore",
+                "legacy `.pyc` files beside their sources are un-ignored by `sub/.gitignore:2` (`!*.pyc`) in 2 folders (`sub/`, `sub/deep/`); edit that file: appending to the root .gitignore cannot override it",
                 "-"
             ),
         ])
     );
-    let run = repo.run(["check", "--select", "PYH101", "--output-format", "json"]);
-    let sub = &run.json()["diagnostics"][2];
+    let run = repo.run(["check", "--select", "PYH102", "--output-format", "json"]);
+    let sub = &run.json()["diagnostics"][1];
+    assert_eq!(sub["path"], "sub/.gitignore");
     assert_eq!(
         (sub["ignore_file"].as_str(), sub["ignore_line"].as_u64()),
         (Some("sub/.gitignore"), Some(2))
@@ -283,27 +293,28 @@ fn pyh101_nested_negations_and_anchors() {
 }
 
 #[test]
-fn pyh101_anchored_entries_do_not_reach_subfolders() {
+fn anchored_root_entries_are_one_missing_entry_for_the_subfolders() {
     let repo = Repo::new();
     repo.write(".gitignore", "/__pycache__/\n/*.py[cod]\n")
         .write("app.py", "")
         .write("a/x.py", "")
-        .write("b/y.py", "");
+        .write("b/y.py", "")
+        .add(&[".gitignore"]);
     assert_eq!(
-        pyh101(&repo),
-        triples(&[
+        coverage(&repo),
+        quads(&[
             (
-                "a",
-                "`a/__pycache__/m.cpython-313.pyc` is not ignored: the root entries do not reach this folder (add `__pycache__/`)",
+                "PYH101",
+                ".gitignore",
+                "`__pycache__/` caches are not ignored in 2 folders (`a/`, `b/`); add `__pycache__/` to the root .gitignore",
                 "__pycache__/"
             ),
-            ("a", "`a/m.pyc` is not ignored: the root entries do not reach this folder (add `*.py[cod]`)", "*.py[cod]"),
             (
-                "b",
-                "`b/__pycache__/m.cpython-313.pyc` is not ignored: the root entries do not reach this folder (add `__pycache__/`)",
-                "__pycache__/"
+                "PYH102",
+                ".gitignore",
+                "legacy `.pyc` files beside their sources are not ignored in 2 folders (`a/`, `b/`); add `*.py[cod]` to the root .gitignore",
+                "*.py[cod]"
             ),
-            ("b", "`b/m.pyc` is not ignored: the root entries do not reach this folder (add `*.py[cod]`)", "*.py[cod]"),
         ])
     );
 }

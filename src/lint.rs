@@ -62,16 +62,18 @@ pub struct Scope {
 
 impl Scope {
     /// Is the diagnostic about something inside the scope? A folder diagnostic
-    /// (a committed virtualenv) is also in scope when a scoped path lies inside it.
+    /// (a committed virtualenv) is also in scope when a scoped path lies inside
+    /// it, and a PYH101 finding when a scoped path lies in a folder it exposes.
     pub fn contains(&self, diagnostic: &Diagnostic) -> bool {
         self.paths.is_empty()
-            || std::iter::once(&diagnostic.path)
-                .chain(&diagnostic.related)
-                .any(|path| {
-                    self.paths
+            || self.paths.iter().any(|p| {
+                diagnostic.path.starts_with(p)
+                    || (diagnostic.is_dir && p.starts_with(&diagnostic.path))
+                    || diagnostic
+                        .related
                         .iter()
-                        .any(|p| path.starts_with(p) || (diagnostic.is_dir && p.starts_with(path)))
-                })
+                        .any(|folder| folder.starts_with(p) || p.starts_with(folder))
+            })
     }
 }
 

@@ -94,7 +94,11 @@ pub fn preflight(root: &Root, plan: &Plan) -> Result<(), Error> {
             _ => {}
         }
     }
-    if plan.untrack.is_empty() && plan.untrack_dirs.is_empty() {
+    // Appending stages the new lines: that edits the index too.
+    let edits_index = !plan.untrack.is_empty()
+        || !plan.untrack_dirs.is_empty()
+        || (root.is_git && !plan.ignore_entries.is_empty());
+    if !edits_index {
         return Ok(());
     }
     let Some(paths) = &root.git else {
@@ -128,10 +132,14 @@ pub fn apply(root: &Root, plan: &Plan) -> Applied {
                     Err(message) => Step::Failed(message),
                 }
             }
-            Action::AppendIgnore(entries) => match append_ignore(&root.path, entries) {
-                Ok(()) => Step::Done,
-                Err(message) => Step::Failed(message),
-            },
+            Action::AppendIgnore(entries) => {
+                match append_ignore(&root.path, entries)
+                    .and_then(|()| stage_appended(root, entries))
+                {
+                    Ok(()) => Step::Done,
+                    Err(message) => Step::Failed(message),
+                }
+            }
             Action::Delete(path) => delete_file(&root.path, path),
             Action::RemoveDir(path) => remove_dir(&root.path, path),
         };
@@ -245,6 +253,79 @@ fn append_ignore(root: &Path, entries: &[String]) -> Result<(), String> {
     let new = gitignore::append(existing.as_deref(), entries);
     gitignore::write_appended(&path, existing.as_deref(), &new)
         .map_err(|e| format!("cannot write .gitignore: {e}"))
+}
+
+/// Stage the lines just appended, and only them: the index copy of `.gitignore`
+/// (none yet: an empty one) plus the same block, written as a blob and set with
+/// `git update-index`. Only a `.gitignore` in the index protects the team (SPEC §2);
+/// a user's own unstaged edits to it stay unstaged.
+fn stage_appended(root: &Root, entries: &[String]) -> Result<(), String> {
+    if !root.is_git {
+        return Ok(());
+    }
+    let git = |args: &[&str], input: Option<&[u8]>| -> Result<Vec<u8>, String> {
+        let mut cmd = git::command(&root.path);
+        cmd.args(args)
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+        if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+            stdin
+                .write_all(bytes)
+                .map_err(|e| format!("cannot talk to git: {e}"))?;
+        }
+        let output = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !output.status.success() {
+            return Err(format!(
+                "appended to .gitignore but could not stage it: git {} failed: {}",
+                args[0],
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        Ok(output.stdout)
+    };
+    let listed = git(
+        &["ls-files", "-z", "--stage", "--", ":(literal).gitignore"],
+        None,
+    )?;
+    let records: Vec<&[u8]> = listed
+        .split(|b| *b == 0)
+        .filter(|r| !r.is_empty())
+        .collect();
+    let (mode, staged) = match records.as_slice() {
+        [] => ("100644".to_owned(), None),
+        [record] => {
+            let text = String::from_utf8_lossy(record);
+            let mut fields = text.split([' ', '\t']);
+            let (mode, object) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
+            if !matches!(mode, "100644" | "100755") {
+                return Err(format!(
+                    "appended to .gitignore but did not stage it: the index holds it with mode {mode}"
+                ));
+            }
+            let blob = git(&["cat-file", "blob", object], None)?;
+            (mode.to_owned(), Some(blob))
+        }
+        _ => {
+            return Err(
+                "appended to .gitignore but did not stage it: it has a merge conflict".into(),
+            )
+        }
+    };
+    let blob = gitignore::append(staged.as_deref(), entries);
+    let object = git(
+        &["hash-object", "-w", "--no-filters", "--stdin"],
+        Some(&blob),
+    )?;
+    let object = String::from_utf8_lossy(&object).trim().to_owned();
+    let info = format!("{mode},{object},.gitignore");
+    git(&["update-index", "--add", "--cacheinfo", &info], None)?;
+    Ok(())
 }
 
 /// Folder names never entered (SPEC §2); fixes never reach inside them.
@@ -604,15 +685,17 @@ mod tests {
             assert_eq!(err, "cannot untrack files: not a git repository");
         }
         std::fs::write(root.join(".git/index.lock"), "").unwrap();
-        for plan in [&untrack, &untrack_dirs] {
+        // Appending stages its lines: the index matters to it too, outside git not.
+        for plan in [&untrack, &untrack_dirs, &ignore] {
             let err = preflight(&git, plan).unwrap_err().to_string();
             assert!(err.starts_with("the git index is locked"), "{err}");
         }
         assert!(
             preflight(&git, &delete).is_ok(),
-            "a lock only matters to untracking"
+            "a lock only matters to the index"
         );
-        assert!(preflight(&git, &ignore).is_ok());
+        assert!(preflight(&plain, &ignore).is_ok());
+        std::fs::remove_file(root.join(".git/index.lock")).unwrap();
         std::fs::create_dir(root.join(".gitignore")).unwrap();
         let err = preflight(&git, &ignore).unwrap_err().to_string();
         assert!(

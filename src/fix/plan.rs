@@ -99,13 +99,16 @@ impl Plan {
             let literal =
                 || escape_pattern(&path).map(|p| format!("/{p}{}", if is_dir { "/" } else { "" }));
             let candidates: Vec<String> = if is_dir {
-                literal().into_iter().collect()
+                tool_cache_entry(&path, settings)
+                    .into_iter()
+                    .chain(literal())
+                    .collect()
             } else {
                 template
                     .iter()
                     .filter(|e| entry_ignores(e, &path))
                     .cloned()
-                    .chain(tool_cache_entry(&path, settings))
+                    .chain(path.parent().and_then(|p| tool_cache_entry(p, settings)))
                     .chain(literal())
                     .collect()
             };
@@ -156,10 +159,10 @@ impl Plan {
     }
 }
 
-/// `<name>/` for the outermost tool cache folder of a path (`.pytest_cache/`, `*.egg-info/`).
-fn tool_cache_entry(path: &Path, settings: &Settings) -> Option<String> {
-    let name: &OsStr = path
-        .parent()?
+/// `<name>/` for the outermost tool cache folder in `folder` (`.pytest_cache/`,
+/// `*.egg-info/`), the folder itself included.
+fn tool_cache_entry(folder: &Path, settings: &Settings) -> Option<String> {
+    let name: &OsStr = folder
         .components()
         .map(|c| c.as_os_str())
         .find(|name| settings.tool_caches.is_match(name))?;

@@ -92,7 +92,12 @@ impl Worktree {
     pub fn newest_cache_tag(&self) -> Option<String> {
         self.caches
             .iter()
-            .filter(|c| matches!(c.kind, Some(pyc::CacheKind::Pep3147 | pyc::CacheKind::Pytest)))
+            .filter(|c| {
+                matches!(
+                    c.kind,
+                    Some(pyc::CacheKind::Pep3147 | pyc::CacheKind::Pytest)
+                )
+            })
             .filter_map(|c| {
                 let name = c.path.file_name()?.to_str()?;
                 let tag = pyc::classify(name, true)?.tag()?;

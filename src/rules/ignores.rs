@@ -51,12 +51,20 @@ fn coverage(ctx: &Context<'_>, rule: Rule, out: &mut Vec<Diagnostic>) {
                 .filter(|d| !d.as_os_str().is_empty()),
         )
         .collect();
-    let mut groups: BTreeMap<(Option<&String>, Cause), Vec<&Path>> = BTreeMap::new();
+    // Keyed by the entry that covers the probe, the cause, and whether appending
+    // that entry to the root `.gitignore` would ignore it there.
+    let mut groups: BTreeMap<(Option<&String>, Cause, bool), Vec<&Path>> = BTreeMap::new();
     let mut names: BTreeMap<Option<&String>, PathBuf> = BTreeMap::new();
     for name in probes(rule, ctx.settings, &ignores.probe_tag) {
         let entry = entries.iter().find(|e| entry_ignores(e, &name));
         let mut committed = Checker::new(&ignores.committed);
         let mut on_disk = ignores.on_disk.as_ref().map(Checker::new);
+        let fixed_rules = entry.map(|e| {
+            ignores
+                .committed
+                .with_root_lines(Path::new(".gitignore"), std::slice::from_ref(e))
+        });
+        let mut fixed = fixed_rules.as_ref().map(Checker::new);
         for &folder in &folders {
             let probe = folder.join(&name);
             let mut cause = match committed.check(&probe, false) {
@@ -64,23 +72,31 @@ fn coverage(ctx: &Context<'_>, rule: Rule, out: &mut Vec<Diagnostic>) {
                 Verdict::Negated(decider) => Cause::Negated(decider),
                 Verdict::Unmatched => Cause::Missing,
             };
-            if let Some(Verdict::Ignored(decider)) = on_disk.as_mut().map(|c| c.check(&probe, false))
+            if let Some(Verdict::Ignored(decider)) =
+                on_disk.as_mut().map(|c| c.check(&probe, false))
             {
                 cause = Cause::Uncommitted(decider.file);
             }
-            groups.entry((entry, cause)).or_default().push(folder);
+            let fixable = fixed
+                .as_mut()
+                .is_some_and(|c| c.check(&probe, false).is_ignored());
+            groups
+                .entry((entry, cause, fixable))
+                .or_default()
+                .push(folder);
         }
         names.entry(entry).or_insert(name);
     }
     let root_exists = tree.gitignores.iter().any(|g| g == Path::new(".gitignore"));
-    for ((entry, cause), mut exposed) in groups {
+    for ((entry, cause, fixable), mut exposed) in groups {
+        exposed.sort();
         exposed.dedup();
         let name = &names[&entry];
         let finding = Finding {
             rule,
             what: what(name),
             exposed: &exposed,
-            entry,
+            entry: entry.filter(|_| fixable),
             ignores,
             root: ctx.root,
             root_exists,
@@ -127,6 +143,7 @@ struct Finding<'a> {
     rule: Rule,
     what: &'static str,
     exposed: &'a [&'a Path],
+    /// The entry whose appending fixes this group, if any.
     entry: Option<&'a String>,
     ignores: &'a IgnoreSet,
     root: &'a Path,
@@ -140,7 +157,6 @@ impl Finding<'_> {
         let (what, entry) = (self.what, self.entry);
         match cause {
             Cause::Missing | Cause::Negated(_) => {
-                let fixable = self.appending_fixes(name);
                 let mut message = match &cause {
                     Cause::Negated(d) => format!(
                         "{what} un-ignored by `{}:{}` (`{}`) in {whereabouts}",
@@ -156,10 +172,10 @@ impl Finding<'_> {
                     ));
                 }
                 let in_root = |d: &Decider| d.file == root_file;
-                match (entry.filter(|_| fixable), &cause) {
-                    (Some(e), Cause::Negated(d)) if in_root(d) => {
-                        message.push_str(&format!("; add `{e}` to the root .gitignore after that line"))
-                    }
+                match (entry, &cause) {
+                    (Some(e), Cause::Negated(d)) if in_root(d) => message.push_str(&format!(
+                        "; add `{e}` to the root .gitignore after that line"
+                    )),
                     (Some(e), _) if self.root_exists => {
                         message.push_str(&format!("; add `{e}` to the root .gitignore"))
                     }
@@ -180,7 +196,7 @@ impl Finding<'_> {
                     _ if self.root_exists => Diagnostic::new(self.rule, root_file, message),
                     _ => Diagnostic::new(self.rule, root_file, message).missing(),
                 };
-                set_entry(&mut d, entry.filter(|_| fixable).cloned());
+                set_entry(&mut d, entry.cloned());
                 d.related = self.exposed.iter().map(|p| p.to_path_buf()).collect();
                 d
             }
@@ -195,22 +211,6 @@ impl Finding<'_> {
                 d
             }
         }
-    }
-
-    /// Would appending the entry to the root `.gitignore` ignore the probe in every
-    /// exposed folder?
-    fn appending_fixes(&self, name: &Path) -> bool {
-        let Some(entry) = self.entry else {
-            return false;
-        };
-        let fixed = self
-            .ignores
-            .committed
-            .with_root_lines(Path::new(".gitignore"), std::slice::from_ref(entry));
-        let mut checker = Checker::new(&fixed);
-        self.exposed
-            .iter()
-            .all(|folder| checker.check(&folder.join(name), false).is_ignored())
     }
 
     /// The clone-only ignore file that covers the root probe, if any.

@@ -59,13 +59,15 @@ fn bytecode_kind(path: &Path) -> Option<&'static str> {
     }
 }
 
-/// PYH002: tracked files under tool cache folders (`.pytest_cache/`, `*.egg-info/`, …).
+/// PYH002: tracked tool cache folders (`.pytest_cache/`, `*.egg-info/`, …), one
+/// diagnostic per folder with its file count: one cause, one finding.
 pub fn tracked_tool_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tracked) = ctx.tracked else { return };
     let caches = &ctx.settings.tool_caches;
     // The index is sorted, so entries of one folder come together: match each
     // folder's components once, not once per file.
     let mut last: Option<(&[u8], Option<&Path>)> = None;
+    let mut folders: Vec<(&Path, usize)> = Vec::new();
     for path in &tracked.entries {
         if tracked.virtualenv_of(path).is_some() {
             continue;
@@ -82,11 +84,26 @@ pub fn tracked_tool_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(folder) = folder else {
             continue;
         };
-        out.push(Diagnostic::new(
-            Rule::PYH002,
-            path,
-            format!("tool cache `{}/` is tracked by git", display_path(folder)),
-        ));
+        // Files of one cache folder may be interleaved with others in index order
+        // (`a.egg-info/x`, `a.egg-info-old/y`, `a.egg-info/z`): count by folder.
+        match folders.iter_mut().rev().find(|(f, _)| *f == folder) {
+            Some((_, files)) => *files += 1,
+            None => folders.push((folder, 1)),
+        }
+    }
+    for (folder, files) in folders {
+        let noun = if files == 1 { "file" } else { "files" };
+        out.push(
+            Diagnostic::new(
+                Rule::PYH002,
+                folder,
+                format!(
+                    "tool cache `{}/` is tracked by git ({files} {noun})",
+                    display_path(folder)
+                ),
+            )
+            .dir(),
+        );
     }
 }
 

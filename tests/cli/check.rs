@@ -43,8 +43,8 @@ fn tracked_bytecode_and_tool_caches() {
             ("PYH001", "pkg/__pycache__/m.cpython-311.pyc"),
             ("PYH001", "pkg/__pycache__/notes.txt"),
             ("PYH001", "staged.pyc"),
-            ("PYH002", ".pytest_cache/v/cache/lastfailed"),
-            ("PYH002", "x.egg-info/PKG-INFO"),
+            ("PYH002", ".pytest_cache"),
+            ("PYH002", "x.egg-info"),
         ])
     );
     let json = run.json();
@@ -56,7 +56,7 @@ fn tracked_bytecode_and_tool_caches() {
     assert_eq!(first["fix"]["safety"], "safe");
     assert_eq!(
         json["diagnostics"][7]["message"],
-        "tool cache `.pytest_cache/` is tracked by git"
+        "tool cache `.pytest_cache/` is tracked by git (1 file)"
     );
     assert_eq!(json["diagnostics"][7]["severity"], "warning");
     assert_eq!(json["version"], 1);
@@ -133,8 +133,8 @@ fn human_report_is_grouped_with_a_summary() {
   = fix: remove from the git index (the file stays on disk)
 
 warning[PYH002] tracked-tool-cache: A tool cache folder is tracked by git
-  .tox/log.txt: tool cache `.tox/` is tracked by git
-  = fix: remove from the git index (the file stays on disk)
+  .tox/: tool cache `.tox/` is tracked by git (1 file)
+  = fix: remove the folder from the git index (files stay on disk) and ignore it
 
 4 problems (4 fixable with pyhygiene fix)
 "
@@ -379,12 +379,12 @@ fn nested_tool_cache_is_named_and_ignored_by_its_folder() {
         run.messages(),
         vec![
             (
-                "pkg.egg-info/PKG-INFO".to_owned(),
-                "tool cache `pkg.egg-info/` is tracked by git".to_owned()
+                "pkg.egg-info".to_owned(),
+                "tool cache `pkg.egg-info/` is tracked by git (1 file)".to_owned()
             ),
             (
-                "sub/.tox/log.txt".to_owned(),
-                "tool cache `sub/.tox/` is tracked by git".to_owned()
+                "sub/.tox".to_owned(),
+                "tool cache `sub/.tox/` is tracked by git (1 file)".to_owned()
             ),
         ]
     );

@@ -15,8 +15,8 @@ fn rules_lists_every_rule() {
     assert_eq!(
         codes,
         [
-            "PYH001", "PYH002", "PYH003", "PYH101", "PYH201", "PYH202", "PYH203", "PYH204",
-            "PYH205", "PYH206"
+            "PYH001", "PYH002", "PYH003", "PYH101", "PYH102", "PYH201", "PYH202", "PYH203",
+            "PYH204", "PYH205", "PYH206"
         ]
     );
     assert!(
@@ -27,7 +27,7 @@ fn rules_lists_every_rule() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&Repo::plain().run(["rules", "--format", "json"]).stdout).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 10);
+    assert_eq!(json.as_array().unwrap().len(), 11);
     assert_eq!(json[0]["name"], "tracked-bytecode");
 }
 
@@ -150,7 +150,7 @@ fn a_path_in_a_nested_repository() {
     std::fs::write(inner.join(".gitignore"), "__pycache__/\n*.py[cod]\n").unwrap();
     std::fs::write(inner.join("p/z.py"), "").unwrap();
     std::fs::write(inner.join("p/z.pyc"), "x").unwrap();
-    outer.git(["-C", "inner", "add", "-f", "p/z.pyc"]);
+    outer.git(["-C", "inner", "add", "-f", "p/z.pyc", ".gitignore"]);
 
     let run = outer.run(["check", "--output-format", "json", "inner/p/z.pyc"]);
     assert_eq!(

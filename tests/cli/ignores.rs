@@ -191,7 +191,11 @@ fn template_is_clean_and_jython_is_opt_in() {
     repo.write(".gitignore", "__pycache__/\n*.py[cod]\n")
         .write("pkg/m.py", "")
         .add(&[".gitignore"]);
-    assert_eq!(coverage(&repo), quads(&[]), "no *$py.class needed by default");
+    assert_eq!(
+        coverage(&repo),
+        quads(&[]),
+        "no *$py.class needed by default"
+    );
     repo.write(
         "pyhygiene.toml",
         "ignore-entries = [\"__pycache__/\", \"*.py[cod]\", \"*$py.class\"]\n",
@@ -232,7 +236,11 @@ fn one_finding_per_missing_entry_names_the_clone_only_excludes() {
         ])
     );
     assert_eq!(repo.run(["check", "--select", "PYH101"]).code, 1);
-    assert_eq!(repo.run(["check", "--select", "PYH102"]).code, 0, "a warning");
+    assert_eq!(
+        repo.run(["check", "--select", "PYH102"]).code,
+        0,
+        "a warning"
+    );
     // A repository that tracks extension modules gets `*.py[co]`, so `.pyd` stays visible.
     repo.write("ext.pyd", "").add(&["ext.pyd"]);
     assert_eq!(

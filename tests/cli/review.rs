@@ -76,7 +76,7 @@ fn line_breaks_in_names_never_reach_gitignore() {
     );
 }
 
-/// Review 4: an entry that cannot fix the probe is not offered, so runs do not pile up.
+/// An entry that cannot fix the probe is not offered, so runs do not pile up.
 #[test]
 fn useless_entries_are_not_appended_again_and_again() {
     let repo = Repo::new();
@@ -87,20 +87,22 @@ fn useless_entries_are_not_appended_again_and_again() {
     );
     repo.run(["fix"]);
     let first = std::fs::read(repo.path(".gitignore")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&first),
+        "# added by pyhygiene\n__pycache__/\n/*.py[cod]\n",
+        "the anchored entry helps the root folder"
+    );
     repo.run(["fix"]);
     repo.run(["fix"]);
     assert_eq!(std::fs::read(repo.path(".gitignore")).unwrap(), first);
-    let run = repo.run(["check", "--select", "PYH101", "--output-format", "json"]);
+    let run = repo.run(["check", "--select", "PYH102", "--output-format", "json"]);
     let json = run.json();
     let d = &json["diagnostics"][0];
-    assert_eq!(d["path"], "sub");
+    assert_eq!(d["path"], ".gitignore");
     assert_eq!(d["fix"], serde_json::Value::Null);
-    assert!(
-        d["message"]
-            .as_str()
-            .unwrap()
-            .ends_with("; no `ignore-entries` line would cover it"),
-        "{d}"
+    assert_eq!(
+        d["message"],
+        "legacy `.pyc` files beside their sources are not ignored in `sub/`; no `ignore-entries` line would cover them"
     );
 }
 
@@ -170,29 +172,32 @@ fn symlinked_sources_are_sources() {
     assert_eq!(run.findings(), pairs(&[]), "{}", run.stdout);
 }
 
-/// Review 9: PATHS keep the PYH101 findings of their folders (one per folder).
+/// PATHS keep the PYH101/PYH102 findings that expose their folders.
 #[test]
-fn scoped_check_keeps_folder_ignore_findings() {
+fn scoped_check_keeps_ignore_findings_of_exposed_folders() {
     let repo = Repo::new();
-    repo.write(".gitignore", "/__pycache__/\n/*.py[cod]\n")
+    repo.write(".gitignore", "/__pycache__/\n/*.py[cod]\nb/__pycache__/\n")
         .write("a/x.py", "")
-        .write("b/x.py", "");
-    let run = repo.run([
-        "check",
-        "--select",
-        "PYH101",
-        "--output-format",
-        "json",
-        "b/x.py",
-    ]);
-    assert_eq!(run.code, 1, "{}", run.stdout);
-    assert_eq!(
-        run.findings(),
-        pairs(&[("PYH101", "b"), ("PYH101", "b")]),
-        "{}",
-        run.stdout
+        .write("b/x.py", "")
+        .add(&[".gitignore"]);
+    let check = |path: &str| {
+        let run = repo.run(["check", "--select", "PYH1", "--output-format", "json", path]);
+        run.messages()
+    };
+    let pycache_a = (
+        ".gitignore".to_owned(),
+        "`__pycache__/` caches are not ignored in `a/`; add `__pycache__/` to the root .gitignore"
+            .to_owned(),
     );
-    // No `.gitignore` at all: the folder's findings are still there when scoped.
+    let legacy = (
+        ".gitignore".to_owned(),
+        "legacy `.pyc` files beside their sources are not ignored in 2 folders (`a/`, `b/`); add `*.py[cod]` to the root .gitignore".to_owned(),
+    );
+    assert_eq!(check("a/x.py"), [pycache_a.clone(), legacy.clone()]);
+    assert_eq!(check("b/x.py"), [legacy.clone()], "b/ ignores its caches");
+    assert_eq!(check("b"), [legacy]);
+    // No `.gitignore` at all: one finding per entry, kept for any scoped folder.
+    repo.git(["rm", "-q", "--cached", ".gitignore"]);
     repo.remove(".gitignore");
     let run = repo.run([
         "check",
@@ -200,18 +205,15 @@ fn scoped_check_keeps_folder_ignore_findings() {
         "PYH101",
         "--output-format",
         "json",
-        "a",
+        "b",
     ]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert_eq!(
         run.messages(),
-        pairs(&[
-            (
-                "a",
-                "`a/__pycache__/m.cpython-313.pyc` is not ignored (add `__pycache__/`)"
-            ),
-            ("a", "`a/m.pyc` is not ignored (add `*.py[cod]`)"),
-        ])
+        pairs(&[(
+            ".gitignore",
+            "`__pycache__/` caches are not ignored in 3 folders (`./`, `a/`, `b/`); add `__pycache__/` to a new root .gitignore"
+        )])
     );
 }
 

@@ -572,7 +572,7 @@ fn gitignore_group_is_kept_when_the_user_cannot_chown() {
     chown("pkg/m.py", 65534);
     chown(".gitignore", 0);
     let before = std::fs::metadata(dir.path(".gitignore")).unwrap();
-    let run = run_as_nobody(&dir.root, &["fix", "--root", ".", "--select", "PYH101"]);
+    let run = run_as_nobody(&dir.root, &["fix", "--root", ".", "--select", "PYH1"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let after = std::fs::metadata(dir.path(".gitignore")).unwrap();
     assert_eq!(
@@ -629,7 +629,7 @@ fn an_unreadable_gitignore_is_not_overwritten() {
         std::fs::Permissions::from_mode(0o000),
     )
     .unwrap();
-    let run = run_as_nobody(&dir.root, &["fix", "--root", ".", "--select", "PYH101"]);
+    let run = run_as_nobody(&dir.root, &["fix", "--root", ".", "--select", "PYH1"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains(

@@ -212,14 +212,16 @@ pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 if header.is_stale_timestamp(stat.mtime, stat.size) != Some(true) {
                     continue;
                 }
-                let source_mtime = (stat.mtime as u64 & 0xFFFF_FFFF) as u32;
                 let source_size = (stat.size & 0xFFFF_FFFF) as u32;
+                let recorded = utc_date(i64::from(mtime));
+                let actual = utc_date(stat.mtime);
                 match size {
                     Some(size) if size != source_size => format!(
-                        "stale: header says source size {size}, `{source}` has {source_size} bytes"
+                        "stale: the header records `{source}` as of {recorded}, {size} bytes; it is now {actual}, {} bytes",
+                        stat.size
                     ),
                     _ => format!(
-                        "stale: header says source mtime {mtime}, `{source}` has {source_mtime}"
+                        "stale: the header records `{source}` as of {recorded}; it was modified {actual}"
                     ),
                 }
             }
@@ -256,5 +258,43 @@ pub fn foreign_interpreter_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let message = format!("cache for `{tag}`, which is not in python-tags");
             out.push(deletion(Rule::PYH206, r.file, message));
         }
+    }
+}
+
+/// Seconds since the Unix epoch as an ISO 8601 UTC date and time
+/// (`2026-12-04T10:23:32Z`), as people read dates in messages.
+pub fn utc_date(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days: the proleptic Gregorian calendar.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates_are_iso_8601() {
+        assert_eq!(utc_date(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_date(1_796_395_812), "2026-12-04T14:50:12Z");
+        assert_eq!(utc_date(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_date(4_107_542_399), "2100-02-28T23:59:59Z");
+        assert_eq!(utc_date(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(utc_date(u32::MAX.into()), "2106-02-07T06:28:15Z");
     }
 }

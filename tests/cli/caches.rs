@@ -224,7 +224,7 @@ fn stale_timestamp_and_hash_pycs() {
     );
     assert_eq!(
         run.json()["diagnostics"][1]["message"],
-        "stale: header says source size 6, `m.py` has 8 bytes"
+        stale_size_message(&repo, "m.py", &format!("__pycache__/m.{}.pyc", tag()), 6, 8)
     );
 
     // mtime only (same size), set explicitly.
@@ -236,7 +236,8 @@ fn stale_timestamp_and_hash_pycs() {
     let run = check(&repo);
     let messages: Vec<String> = run.messages().into_iter().map(|(_, m)| m).collect();
     assert!(
-        messages[1].starts_with("stale: header says source mtime "),
+        messages[1].starts_with("stale: the header records `m.py` as of ")
+            && !messages[1].contains("bytes"),
         "{messages:?}"
     );
 }
@@ -355,11 +356,17 @@ fn stale_caches_at_any_depth_and_against_the_real_owner() {
         vec![
             (
                 format!("__pycache__/x.{}.pyc", tag()),
-                "stale: header says source size 6, `x.pyw` has 8 bytes".to_string()
+                stale_size_message(&repo, "x.pyw", &format!("__pycache__/x.{}.pyc", tag()), 6, 8)
             ),
             (
                 format!("{deep}/__pycache__/m.{}.pyc", tag()),
-                format!("stale: header says source size 6, `{deep}/m.py` has 8 bytes")
+                stale_size_message(
+                    &repo,
+                    &format!("{deep}/m.py"),
+                    &format!("{deep}/__pycache__/m.{}.pyc", tag()),
+                    6,
+                    8
+                )
             ),
         ]
     );
@@ -473,7 +480,27 @@ fn jython_classes_with_and_without_source() {
     );
 }
 
-/// A timestamp-stale cache names both mtimes, as whole seconds.
+/// What PYH205 says of a cache whose source changed size: both dates as ISO 8601
+/// UTC (Python's `datetime` formats them) and both sizes.
+fn stale_size_message(repo: &Repo, source: &str, cache: &str, old: u32, new: u32) -> String {
+    let utc = |seconds: &str| {
+        python(
+            repo,
+            &format!(
+                "import datetime, os; print(datetime.datetime.fromtimestamp({seconds}, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))"
+            ),
+        )
+        .trim()
+        .to_owned()
+    };
+    let recorded = utc(&format!(
+        "int.from_bytes(open({cache:?}, 'rb').read()[8:12], 'little')"
+    ));
+    let actual = utc(&format!("int(os.stat({source:?}).st_mtime)"));
+    format!("stale: the header records `{source}` as of {recorded}, {old} bytes; it is now {actual}, {new} bytes")
+}
+
+/// A timestamp-stale cache names both modification times, as ISO 8601 UTC dates.
 #[test]
 fn stale_mtime_message_names_both_times() {
     let repo = Repo::new();
@@ -487,7 +514,7 @@ fn stale_mtime_message_names_both_times() {
         run.messages(),
         vec![(
             format!("__pycache__/m.{}.pyc", tag()),
-            "stale: header says source mtime 1000, `m.py` has 2000".to_owned()
+            "stale: the header records `m.py` as of 1970-01-01T00:16:40Z; it was modified 1970-01-01T00:33:20Z".to_owned()
         )]
     );
 }

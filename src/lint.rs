@@ -144,6 +144,7 @@ pub fn lint(
     let want_worktree = all_sets || want_ignores || needs(FileSet::Worktree);
     let options = WalkOptions {
         headers: settings.is_enabled(Rule::PYH205),
+        sourceless_magic: settings.is_enabled(Rule::PYH202),
     };
 
     // The index read and the walk are independent: run them side by side.

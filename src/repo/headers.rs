@@ -14,6 +14,29 @@ use crate::pyc;
 use crate::repo::walk::{split_last, SourceStat, Worktree};
 
 impl Worktree {
+    /// The first 4 bytes of each legacy `.pyc`/`.pyo` whose source is missing (a
+    /// handful at most), kept as `head`; never through a symlink. Unreadable ones
+    /// stay `None`: the message then does not name a version.
+    pub(crate) fn read_sourceless_magic(&mut self, root: &Path) {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        for cache in &mut self.caches {
+            if cache.kind != Some(pyc::CacheKind::Legacy) || cache.owner.is_some() || !cache.is_file
+            {
+                continue;
+            }
+            let mut head = Vec::with_capacity(4);
+            let read = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+                .open(root.join(&cache.path))
+                .and_then(|file| file.take(4).read_to_end(&mut head));
+            if read.is_ok() {
+                cache.head = Some(Ok(head));
+            }
+        }
+    }
+
     /// Complete what the walk read: the header of every live cache in `__pycache__`
     /// and its source's stat, for the few it could not (the first source candidate
     /// was not the owner), folder by folder with `openat`/`statat` on two threads.

@@ -25,6 +25,9 @@ pub type SourceSet = HashSet<Vec<u8>, BuildHasherDefault<FxHasher>>;
 pub struct WalkOptions {
     /// Read the first bytes of each live cache and stat its source (PYH205).
     pub headers: bool,
+    /// Read the magic number of each legacy `.pyc` without its source (PYH202
+    /// says which Python wrote it, and so which imports it).
+    pub sourceless_magic: bool,
 }
 
 /// Size and whole-second mtime of a source, as CPython compares them.
@@ -138,6 +141,10 @@ impl Worktree {
         if options.headers {
             tree.read_headers(root);
             tree.hash_checked_sources(root);
+        }
+        // After the headers: those keep only live caches' bytes.
+        if options.sourceless_magic {
+            tree.read_sourceless_magic(root);
         }
         tree
     }

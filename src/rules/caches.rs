@@ -2,8 +2,9 @@
 //! PYH202 sourceless-module, PYH203 legacy-bytecode, PYH204 empty-pycache,
 //! PYH205 stale-bytecode, PYH206 foreign-interpreter-cache.
 
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{display_path, Diagnostic};
 use crate::pyc::{self, CacheKind, CacheName, Validation};
@@ -119,11 +120,7 @@ pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
     for r in resolve_all(tree, &[CacheKind::Legacy, CacheKind::Jython]) {
         let message = match r.name {
-            CacheName::Legacy { stem, .. } if r.owner.is_none() => format!(
-                "module `{}` is importable without its source `{}`",
-                String::from_utf8_lossy(stem),
-                r.source_display()
-            ),
+            CacheName::Legacy { stem, .. } if r.owner.is_none() => sourceless_message(&r, stem),
             CacheName::Jython { .. } if r.owner.is_none() => format!(
                 "Jython class without its source `{}`: Jython still imports it",
                 r.source_display()
@@ -131,6 +128,48 @@ pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             _ => continue,
         };
         out.push(deletion(Rule::PYH202, r.file, message));
+    }
+}
+
+/// What importing a sourceless legacy `.pyc` does: the package's for `__init__`,
+/// and which Python imports it (the one whose magic number it holds; the others
+/// refuse it with `bad magic number`).
+fn sourceless_message(r: &Resolved<'_>, stem: &[u8]) -> String {
+    let folder = split_last(r.file.path.as_os_str().as_bytes()).0;
+    let subject = if stem == b"__init__" {
+        match folder {
+            [] => "the root folder's package".to_owned(),
+            _ => format!(
+                "package `{}`",
+                display_path(Path::new(OsStr::from_bytes(folder)))
+            ),
+        }
+    } else {
+        format!("module `{}`", String::from_utf8_lossy(stem))
+    };
+    let source = r.source_display();
+    let magic = match &r.file.head {
+        Some(Ok(head)) if head.len() == 4 && head[2..] == *b"\r\n" => {
+            Some(u16::from_le_bytes([head[0], head[1]]))
+        }
+        Some(Ok(_)) => {
+            return format!(
+                "{subject} has no source `{source}`, and its `.pyc` is not bytecode: importing it fails (bad magic number)"
+            )
+        }
+        _ => None,
+    };
+    match magic.map(|m| (m, pyc::version_from_magic(m))) {
+        Some((_, Some(version))) if version.major == 2 => format!(
+            "{subject} is importable without its source `{source}` by Python {version}, which wrote it; Python 3 refuses it (bad magic number)"
+        ),
+        Some((_, Some(version))) => format!(
+            "{subject} is importable without its source `{source}` by Python {version}, which wrote it; other versions refuse it (bad magic number)"
+        ),
+        Some((magic, None)) => format!(
+            "{subject} has no source `{source}`; its bytecode (magic number {magic}) is no CPython version's: CPython refuses it (bad magic number)"
+        ),
+        None => format!("{subject} is importable without its source `{source}`"),
     }
 }
 

@@ -120,7 +120,7 @@ fn orphans_legacy_and_empty_folders() {
         [
             "leftover of an interrupted cache write",
             "cache of missing source `pkg/old.py`",
-            "module `mod` is importable without its source `legacy/mod.py`",
+            &format!("module `mod` is importable without its source `legacy/mod.py` by Python {}, which wrote it; other versions refuse it (bad magic number)", python3().version),
             "legacy bytecode beside `legacy/beside.py`",
             "empty `__pycache__` folder",
             "a file named `__pycache__` stops CPython from writing caches here (not removed automatically)",
@@ -356,7 +356,13 @@ fn stale_caches_at_any_depth_and_against_the_real_owner() {
         vec![
             (
                 format!("__pycache__/x.{}.pyc", tag()),
-                stale_size_message(&repo, "x.pyw", &format!("__pycache__/x.{}.pyc", tag()), 6, 8)
+                stale_size_message(
+                    &repo,
+                    "x.pyw",
+                    &format!("__pycache__/x.{}.pyc", tag()),
+                    6,
+                    8
+                )
             ),
             (
                 format!("{deep}/__pycache__/m.{}.pyc", tag()),
@@ -403,10 +409,53 @@ fn legacy_pyc_beside_pyw_is_sourceless() {
         run.messages(),
         pairs(&[(
             "w.pyc",
-            "module `w` is importable without its source `w.py`"
+            &format!("module `w` is importable without its source `w.py` by Python {}, which wrote it; other versions refuse it (bad magic number)", python3().version),
         )])
     );
     assert_eq!(run.code, 1);
+}
+
+/// Each PYH202 message says what the real `python3` import does: a package's
+/// `__init__.pyc` is the package's, this Python's bytecode imports, Python 2.7's
+/// and non-bytecode are refused with `bad magic number`.
+#[test]
+fn sourceless_messages_say_what_importing_does() {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("pkg/__init__.py", "NAME = 'pkg'\n")
+        .write("cur.py", "X = 1\n");
+    python(
+        &repo,
+        "import py_compile; py_compile.compile('pkg/__init__.py', cfile='pkg/__init__.pyc', doraise=True); py_compile.compile('cur.py', cfile='cur.pyc', doraise=True)",
+    );
+    repo.remove("pkg/__init__.py").remove("cur.py");
+    // Python 2.7's magic (62211), a timestamp, then code Python 3 never reads.
+    repo.write("old.pyc", b"\x03\xf3\x0d\x0a\0\0\0\0c\0\0\0\0")
+        .write("junk.pyc", "x");
+    let import = |module: &str| {
+        let output = Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .current_dir(&repo.root)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.success(), stderr.contains("bad magic number"))
+    };
+    assert_eq!(import("pkg"), (true, false));
+    assert_eq!(import("cur"), (true, false));
+    assert_eq!(import("old"), (false, true));
+    assert_eq!(import("junk"), (false, true));
+    let run = repo.run(["check", "--select", "PYH202", "--output-format", "json"]);
+    let version = &python3().version;
+    assert_eq!(
+        run.messages(),
+        pairs(&[
+            ("cur.pyc", &format!("module `cur` is importable without its source `cur.py` by Python {version}, which wrote it; other versions refuse it (bad magic number)")),
+            ("junk.pyc", "module `junk` has no source `junk.py`, and its `.pyc` is not bytecode: importing it fails (bad magic number)"),
+            ("old.pyc", "module `old` is importable without its source `old.py` by Python 2.7, which wrote it; Python 3 refuses it (bad magic number)"),
+            ("pkg/__init__.pyc", &format!("package `pkg` is importable without its source `pkg/__init__.py` by Python {version}, which wrote it; other versions refuse it (bad magic number)")),
+        ])
+    );
 }
 
 /// PYH205 against CPython's own verdict for fractional and pre-1970 mtimes: each

@@ -194,7 +194,11 @@ fn scoped_check_keeps_ignore_findings_of_exposed_folders() {
         "legacy `.pyc` files beside their sources are not ignored in 2 folders (`a/`, `b/`); add `*.py[cod]` to the root .gitignore".to_owned(),
     );
     assert_eq!(check("a/x.py"), [pycache_a.clone(), legacy.clone()]);
-    assert_eq!(check("b/x.py"), std::slice::from_ref(&legacy), "b/ ignores its caches");
+    assert_eq!(
+        check("b/x.py"),
+        std::slice::from_ref(&legacy),
+        "b/ ignores its caches"
+    );
     assert_eq!(check("b"), [legacy]);
     // No `.gitignore` at all: one finding per entry, kept for any scoped folder.
     repo.git(["rm", "-q", "--cached", ".gitignore"]);

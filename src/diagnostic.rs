@@ -54,6 +54,8 @@ pub enum FixKind {
     Delete,
     /// Remove an empty `__pycache__` folder.
     RemoveFolder,
+    /// Delete a deleted package's orphaned caches and remove its emptied folders.
+    RemoveTree,
 }
 
 impl FixKind {
@@ -64,6 +66,7 @@ impl FixKind {
             FixKind::AddIgnoreEntries => "add-ignore-entries",
             FixKind::Delete => "delete",
             FixKind::RemoveFolder => "remove-folder",
+            FixKind::RemoveTree => "remove-tree",
         }
     }
 
@@ -77,6 +80,7 @@ impl FixKind {
             FixKind::AddIgnoreEntries => "append the missing entries to the root .gitignore",
             FixKind::Delete => "delete the file",
             FixKind::RemoveFolder => "remove the empty folder",
+            FixKind::RemoveTree => "delete the orphaned caches and remove the emptied folders",
         }
     }
 }

@@ -162,7 +162,12 @@ fn fix(args: &FixArgs) -> Result<Status, Error> {
     let exit_zero = args.common.exit_zero;
     if args.dry_run {
         print_notes(&outcome, &args.common);
-        reader_may_leave(print_plan(&session, &plan, args.common.output_format))?;
+        reader_may_leave(print_plan(
+            &session,
+            &plan,
+            &outcome,
+            args.common.output_format,
+        ))?;
         let pending = if plan.is_empty() {
             Status::Clean
         } else {
@@ -211,12 +216,17 @@ fn fix(args: &FixArgs) -> Result<Status, Error> {
 fn print_plan(
     session: &Session,
     plan: &fix::plan::Plan,
+    outcome: &Outcome,
     format: OutputFormat,
 ) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match format {
         OutputFormat::Human => {
-            write_flushed(&mut out, fix::describe_plan(&session.root.path, plan).as_bytes())
+        {
+            let summary = report::human::summary_line(&report::Summary::of(&outcome.diagnostics));
+            let text = fix::describe_plan(&session.root.path, plan, &summary);
+            write_flushed(&mut out, text.as_bytes())
+        }
         }
         OutputFormat::Json => {
             let document = fix::plan_json(&session.root.path, plan);

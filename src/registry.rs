@@ -109,6 +109,7 @@ registry! {
     PYH204 => rules::caches::empty_pycache,
     PYH205 => rules::caches::stale_bytecode,
     PYH206 => rules::caches::foreign_interpreter_cache,
+    PYH207 => rules::caches::deleted_package_leftover,
 }
 
 impl Rule {
@@ -372,6 +373,14 @@ mod tests {
                 "foreign-interpreter-cache",
                 Warning,
                 false,
+                FileSet::Worktree,
+                Safety::Safe,
+            ),
+            (
+                "PYH207",
+                "deleted-package-leftover",
+                Warning,
+                true,
                 FileSet::Worktree,
                 Safety::Safe,
             ),

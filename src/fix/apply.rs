@@ -24,7 +24,10 @@ pub enum Action {
     UntrackDirs(Vec<PathBuf>),
     AppendIgnore(Vec<String>),
     Delete(PathBuf),
+    /// An empty `__pycache__` folder.
     RemoveDir(PathBuf),
+    /// A folder a deleted package left, empty once its caches are gone (PYH207).
+    RemoveFolder(PathBuf),
 }
 
 /// What happened: done in order, then at most one failure and what was left.
@@ -38,6 +41,8 @@ pub struct Applied {
     pub skipped: Vec<(Action, String)>,
     pub failed: Option<(Action, String)>,
     pub not_done: Vec<Action>,
+    /// The lines appended to `.gitignore` were staged (a git repository).
+    pub staged_gitignore: bool,
 }
 
 impl Applied {
@@ -72,10 +77,24 @@ pub fn actions(plan: &Plan) -> Vec<Action> {
         actions.push(Action::AppendIgnore(plan.ignore_entries.clone()));
     }
     actions.extend(plan.delete.iter().cloned().map(Action::Delete));
-    // Deepest first: a nested `__pycache__` goes before its parent.
-    let mut dirs = plan.remove_dirs.clone();
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-    actions.extend(dirs.into_iter().map(Action::RemoveDir));
+    // Deepest first: a nested folder goes before its parent.
+    let mut dirs: Vec<Action> = plan
+        .remove_dirs
+        .iter()
+        .cloned()
+        .map(Action::RemoveDir)
+        .chain(
+            plan.remove_folders
+                .iter()
+                .cloned()
+                .map(Action::RemoveFolder),
+        )
+        .collect();
+    dirs.sort_by_key(|action| match action {
+        Action::RemoveDir(d) | Action::RemoveFolder(d) => std::cmp::Reverse(d.components().count()),
+        _ => std::cmp::Reverse(0),
+    });
+    actions.extend(dirs);
     actions
 }
 
@@ -136,12 +155,16 @@ pub fn apply(root: &Root, plan: &Plan) -> Applied {
                 match append_ignore(&root.path, entries)
                     .and_then(|()| stage_appended(root, entries))
                 {
-                    Ok(()) => Step::Done,
+                    Ok(()) => {
+                        applied.staged_gitignore = root.is_git;
+                        Step::Done
+                    }
                     Err(message) => Step::Failed(message),
                 }
             }
             Action::Delete(path) => delete_file(&root.path, path),
-            Action::RemoveDir(path) => remove_dir(&root.path, path),
+            Action::RemoveDir(path) => remove_dir(&root.path, path, true),
+            Action::RemoveFolder(path) => remove_dir(&root.path, path, false),
         };
         match step {
             Step::Done => applied.done.push(action),
@@ -441,9 +464,10 @@ fn is_leftover_name(name: &[u8]) -> bool {
     !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) && is_bytecode_name(head)
 }
 
-/// Remove an empty `__pycache__` folder (a real one, never a symlink).
-fn remove_dir(root: &Path, relative: &Path) -> Step {
-    if relative.file_name() != Some(OsStr::new("__pycache__")) {
+/// Remove an empty folder (a real one, never a symlink): a `__pycache__`, or
+/// when `only_pycache` is off a folder PYH207 found. `rmdir` never removes content.
+fn remove_dir(root: &Path, relative: &Path, only_pycache: bool) -> Step {
+    if only_pycache && relative.file_name() != Some(OsStr::new("__pycache__")) {
         return Step::Skipped("not a `__pycache__` folder".into());
     }
     let (dir, name) = match open_parent(root, relative) {
@@ -547,6 +571,7 @@ mod tests {
         std::os::unix::fs::symlink(root.join("p"), root.join("q")).unwrap();
         std::os::unix::fs::symlink(root.join("p/__pycache__"), root.join("r")).unwrap();
         std::fs::create_dir_all(root.join("s")).unwrap();
+        std::fs::create_dir_all(root.join("venv/empty")).unwrap();
         std::os::unix::fs::symlink(root.join("p/__pycache__"), root.join("s/__pycache__")).unwrap();
         let cases = [
             (
@@ -576,24 +601,51 @@ mod tests {
             );
         }
         assert_eq!(
-            remove_dir(root, Path::new("p")),
+            remove_dir(root, Path::new("p"), true),
             skipped("not a `__pycache__` folder")
         );
+        // A PYH207 folder may have any name, but only `rmdir` removes it: never
+        // with content, never through a symlink, never in a virtualenv.
         assert_eq!(
-            remove_dir(root, Path::new("q/__pycache__")),
-            skipped("a folder on the way is a symlink")
+            remove_dir(root, Path::new("full"), false),
+            skipped("the folder is not empty")
         );
         assert_eq!(
-            remove_dir(root, Path::new("s/__pycache__")),
+            remove_dir(root, Path::new("r"), false),
             skipped("not a real folder")
         );
         assert_eq!(
-            remove_dir(root, Path::new("full/__pycache__")),
+            remove_dir(root, Path::new("venv/empty"), false),
+            skipped("inside a virtual environment")
+        );
+        assert_eq!(
+            remove_dir(root, Path::new(""), false),
+            skipped("not a plain path inside the root")
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("q/__pycache__"), true),
+            skipped("a folder on the way is a symlink")
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("s/__pycache__"), true),
+            skipped("not a real folder")
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("full/__pycache__"), true),
             skipped("the folder is not empty")
         );
-        assert_eq!(remove_dir(root, Path::new("gone/__pycache__")), Step::Gone);
-        assert_eq!(remove_dir(root, Path::new("p/__pycache__")), Step::Done);
-        assert_eq!(remove_dir(root, Path::new("p/__pycache__")), Step::Gone);
+        assert_eq!(
+            remove_dir(root, Path::new("gone/__pycache__"), true),
+            Step::Gone
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("p/__pycache__"), true),
+            Step::Done
+        );
+        assert_eq!(
+            remove_dir(root, Path::new("p/__pycache__"), true),
+            Step::Gone
+        );
         for kept in [
             "node_modules/m.pyc",
             "venv/lib/m.pyc",
@@ -631,7 +683,7 @@ mod tests {
         assert!(root.join(&relative).as_os_str().len() > 4096);
         let file = relative.join("m.cpython-311.pyc");
         assert_eq!(delete_file(root, &file), Step::Done);
-        assert_eq!(remove_dir(root, &relative), Step::Done);
+        assert_eq!(remove_dir(root, &relative, true), Step::Done);
         assert_eq!(
             rustix::fs::statat(&fd, "__pycache__", AtFlags::SYMLINK_NOFOLLOW).err(),
             Some(Errno::NOENT)
@@ -755,7 +807,9 @@ mod tests {
             remove_dirs: vec![
                 PathBuf::from("__pycache__"),
                 PathBuf::from("__pycache__/__pycache__"),
+                PathBuf::from("old/sub/__pycache__"),
             ],
+            remove_folders: vec![PathBuf::from("old"), PathBuf::from("old/sub")],
         };
         assert_eq!(
             actions(&plan),
@@ -764,8 +818,11 @@ mod tests {
                 Action::UntrackDirs(vec![PathBuf::from("venv")]),
                 Action::AppendIgnore(vec!["*.pyc".into()]),
                 Action::Delete(PathBuf::from("b.pyc")),
+                Action::RemoveDir(PathBuf::from("old/sub/__pycache__")),
                 Action::RemoveDir(PathBuf::from("__pycache__/__pycache__")),
+                Action::RemoveFolder(PathBuf::from("old/sub")),
                 Action::RemoveDir(PathBuf::from("__pycache__")),
+                Action::RemoveFolder(PathBuf::from("old")),
             ]
         );
     }

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod gitignore;
 pub mod plan;
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -23,125 +24,181 @@ fn list(out: &mut String, paths: &[PathBuf]) {
     }
 }
 
-/// A heading and its paths, or nothing when there are none.
-fn section(out: &mut String, heading: String, paths: &[PathBuf]) {
-    if !paths.is_empty() {
-        let _ = writeln!(out, "{heading}:");
-        list(out, paths);
+/// What the plan does to each path, in the order it happens; a file that is
+/// untracked and deleted is listed once, with both.
+fn per_path(plan: &Plan) -> BTreeMap<&Path, (bool, Vec<&'static str>)> {
+    let mut per_path: BTreeMap<&Path, (bool, Vec<&'static str>)> = BTreeMap::new();
+    let groups: [(&[PathBuf], bool, &'static str); 5] = [
+        (&plan.untrack, false, "untrack"),
+        (&plan.untrack_dirs, true, "untrack-folder"),
+        (&plan.delete, false, "delete"),
+        (&plan.remove_dirs, true, "remove-folder"),
+        (&plan.remove_folders, true, "remove-folder"),
+    ];
+    for (paths, is_dir, action) in groups {
+        for path in paths {
+            let entry = per_path.entry(path).or_insert((is_dir, Vec::new()));
+            entry.1.push(action);
+        }
     }
+    per_path
 }
 
-/// `--dry-run`: exactly what would change, with the `.gitignore` diff.
-pub fn describe_plan(root: &Path, plan: &Plan) -> String {
+/// `--dry-run`: every path once with what would happen to it, then the
+/// `.gitignore` diff. With nothing to change, the check's summary line: the same
+/// voice as `fix` and `check`.
+pub fn describe_plan(root: &Path, plan: &Plan, summary: &str) -> String {
     let mut out = String::new();
     if plan.is_empty() {
-        out.push_str("Nothing to fix.\n");
+        out.push_str(summary);
+        out.push('\n');
         return out;
     }
-    let untrack = plural(plan.untrack.len(), "file", "files");
-    section(
-        &mut out,
-        format!("Would untrack {untrack} (git rm --cached; they stay on disk)"),
-        &plan.untrack,
-    );
-    let dirs = plural(plan.untrack_dirs.len(), "folder", "folders");
-    section(
-        &mut out,
-        format!("Would untrack {dirs} (git rm -r --cached; files stay on disk)"),
-        &plan.untrack_dirs,
-    );
+    let paths = per_path(plan);
+    if !paths.is_empty() {
+        let folders = paths.values().filter(|(is_dir, _)| *is_dir).count();
+        let files = paths.len() - folders;
+        let what = match (files, folders) {
+            (0, n) => plural(n, "folder", "folders"),
+            (n, 0) => plural(n, "file", "files"),
+            (f, d) => format!(
+                "{} and {}",
+                plural(f, "file", "files"),
+                plural(d, "folder", "folders")
+            ),
+        };
+        let _ = writeln!(out, "Would change {what}:");
+        for (path, (is_dir, actions)) in &paths {
+            let what = match actions.as_slice() {
+                ["untrack", "delete"] => "untrack and delete",
+                ["untrack"] => "untrack (it stays on disk)",
+                ["untrack-folder"] => "untrack the folder (its files stay on disk)",
+                ["delete"] => "delete",
+                _ => "remove the folder (empty by then)",
+            };
+            let slash = if *is_dir { "/" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {}{slash}: {what}",
+                escape_controls(&display_path(path))
+            );
+        }
+    }
     if !plan.ignore_entries.is_empty() {
         let existing = std::fs::read(root.join(".gitignore")).ok();
         let new = gitignore::append(existing.as_deref(), &plan.ignore_entries);
-        let _ = writeln!(out, "Would change .gitignore:");
+        let _ = writeln!(out, "Would change .gitignore (and stage the new lines):");
         out.push_str(&gitignore::unified_diff(
             ".gitignore",
             existing.as_deref(),
             &new,
         ));
     }
-    let delete = plural(plan.delete.len(), "file", "files");
-    section(&mut out, format!("Would delete {delete}"), &plan.delete);
-    let remove = plural(plan.remove_dirs.len(), "empty folder", "empty folders");
-    section(
-        &mut out,
-        format!("Would remove {remove}"),
-        &plan.remove_dirs,
-    );
     out
 }
 
-/// After applying: what was done, skipped, failed and left undone.
+/// After applying: what happened to each path, said once (`Untracked and deleted
+/// 8 files`), then what was skipped, failed and left undone.
 pub fn describe_applied(applied: &Applied, verbose: bool) -> String {
     let mut out = String::new();
-    let mut deleted = Vec::new();
-    let mut removed = Vec::new();
-    for action in &applied.done {
+    // Per file: untracked, deleted (by us or already gone).
+    let mut files: BTreeMap<&Path, (bool, Option<bool>)> = BTreeMap::new();
+    let mut folders_untracked: Vec<PathBuf> = Vec::new();
+    let (mut removed, mut removed_gone) = (Vec::new(), 0);
+    let mut appended = None;
+    for (action, gone) in applied
+        .done
+        .iter()
+        .map(|a| (a, false))
+        .chain(applied.gone.iter().map(|a| (a, true)))
+    {
         match action {
             Action::Untrack(paths) => {
-                let _ = writeln!(
-                    out,
-                    "Untracked {} (they stay on disk)",
-                    plural(paths.len(), "file", "files")
-                );
-                if verbose {
-                    list(&mut out, paths);
+                for path in paths {
+                    files.entry(path).or_default().0 = true;
                 }
             }
-            Action::UntrackDirs(paths) => {
-                let _ = writeln!(
-                    out,
-                    "Untracked {}:",
-                    plural(paths.len(), "folder", "folders")
-                );
-                list(&mut out, paths);
+            Action::UntrackDirs(paths) => folders_untracked.extend(paths.iter().cloned()),
+            Action::AppendIgnore(entries) => appended = Some(entries),
+            Action::Delete(path) => files.entry(path).or_default().1 = Some(gone),
+            Action::RemoveDir(path) | Action::RemoveFolder(path) => {
+                removed.push(path.clone());
+                removed_gone += usize::from(gone);
             }
-            Action::AppendIgnore(entries) => {
-                let _ = writeln!(out, "Appended to .gitignore: {}", entries.join(", "));
-            }
-            Action::Delete(path) => deleted.push(path.clone()),
-            Action::RemoveDir(path) => removed.push(path.clone()),
         }
     }
-    // Already gone when their turn came: the goal is reached all the same.
-    let (mut deleted_gone, mut removed_gone) = (Vec::new(), Vec::new());
-    for action in &applied.gone {
-        match action {
-            Action::Delete(path) => deleted_gone.push(path.clone()),
-            Action::RemoveDir(path) => removed_gone.push(path.clone()),
-            _ => {}
-        }
-    }
-    let summary = |out: &mut String, verb: &str, done: &[PathBuf], gone: &[PathBuf], one, many| {
-        if done.is_empty() && gone.is_empty() {
+    let group = |untracked: bool, deleted: bool| -> (Vec<PathBuf>, usize) {
+        let paths: Vec<(&Path, bool)> = files
+            .iter()
+            .filter(|(_, (u, d))| *u == untracked && d.is_some() == deleted)
+            .map(|(path, (_, d))| (*path, d.unwrap_or(false)))
+            .collect();
+        let gone = paths.iter().filter(|(_, gone)| *gone).count();
+        (
+            paths.into_iter().map(|(p, _)| p.to_path_buf()).collect(),
+            gone,
+        )
+    };
+    let line = |out: &mut String,
+                verb: &str,
+                (paths, gone): (Vec<PathBuf>, usize),
+                one,
+                many,
+                tail: &str| {
+        if paths.is_empty() {
             return;
         }
-        let all = plural(done.len() + gone.len(), one, many);
-        match gone.len() {
-            0 => writeln!(out, "{verb} {all}"),
-            n => writeln!(out, "{verb} {all} ({n} already gone)"),
+        let all = plural(paths.len(), one, many);
+        match gone {
+            0 => writeln!(out, "{verb} {all}{tail}"),
+            n => writeln!(out, "{verb} {all}{tail} ({n} already gone)"),
         }
         .ok();
         if verbose {
-            list(out, done);
-            list(out, gone);
+            list(out, &paths);
         }
     };
-    summary(
+    line(
         &mut out,
-        "Deleted",
-        &deleted,
-        &deleted_gone,
+        "Untracked and deleted",
+        group(true, true),
         "file",
         "files",
+        "",
     );
-    summary(
+    line(
+        &mut out,
+        "Untracked",
+        group(true, false),
+        "file",
+        "files",
+        " (kept on disk)",
+    );
+    if !folders_untracked.is_empty() {
+        let all = plural(folders_untracked.len(), "folder", "folders");
+        let _ = writeln!(out, "Untracked {all} (files kept on disk):");
+        list(&mut out, &folders_untracked);
+    }
+    if let Some(entries) = appended {
+        let staged = if applied.staged_gitignore {
+            " and staged"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "Appended to .gitignore{staged}: {}",
+            entries.join(", ")
+        );
+    }
+    line(&mut out, "Deleted", group(false, true), "file", "files", "");
+    line(
         &mut out,
         "Removed",
-        &removed,
-        &removed_gone,
+        (removed, removed_gone),
         "empty folder",
         "empty folders",
+        "",
     );
     for (action, reason) in &applied.skipped {
         let _ = writeln!(out, "Skipped {}: {reason}", name(action));
@@ -165,7 +222,9 @@ fn name(action: &Action) -> String {
     match action {
         Action::Untrack(p) | Action::UntrackDirs(p) => plural(p.len(), "path", "paths"),
         Action::AppendIgnore(_) => ".gitignore".into(),
-        Action::Delete(p) | Action::RemoveDir(p) => escape_controls(&display_path(p)).into_owned(),
+        Action::Delete(p) | Action::RemoveDir(p) | Action::RemoveFolder(p) => {
+            escape_controls(&display_path(p)).into_owned()
+        }
     }
 }
 
@@ -175,26 +234,19 @@ fn verb(action: &Action) -> String {
         Action::UntrackDirs(p) => format!("untrack {}", plural(p.len(), "folder", "folders")),
         Action::AppendIgnore(e) => format!("append {} to .gitignore", e.join(", ")),
         Action::Delete(p) => format!("delete {}", escape_controls(&display_path(p))),
-        Action::RemoveDir(p) => format!("remove {}", escape_controls(&display_path(p))),
+        Action::RemoveDir(p) | Action::RemoveFolder(p) => {
+            format!("remove {}", escape_controls(&display_path(p)))
+        }
     }
 }
 
 /// `fix --dry-run --output-format json`: the plan as one document, per path the
 /// actions planned for it in the order they run (README, "Dry-run JSON").
 pub fn plan_json(root: &Path, plan: &Plan) -> serde_json::Value {
-    use std::collections::BTreeMap;
-    let mut per_path: BTreeMap<&Path, Vec<&'static str>> = BTreeMap::new();
-    let groups: [(&[PathBuf], &'static str); 4] = [
-        (&plan.untrack, "untrack"),
-        (&plan.untrack_dirs, "untrack-folder"),
-        (&plan.delete, "delete"),
-        (&plan.remove_dirs, "remove-folder"),
-    ];
-    for (paths, action) in groups {
-        for path in paths {
-            per_path.entry(path).or_default().push(action);
-        }
-    }
+    let per_path: BTreeMap<&Path, Vec<&'static str>> = per_path(plan)
+        .into_iter()
+        .map(|(path, (_, actions))| (path, actions))
+        .collect();
     let paths: Vec<serde_json::Value> = per_path
         .into_iter()
         .map(
@@ -222,7 +274,7 @@ pub fn plan_json(root: &Path, plan: &Plan) -> serde_json::Value {
             "untrack_folders": plan.untrack_dirs.len(),
             "ignore_entries": plan.ignore_entries.len(),
             "delete": plan.delete.len(),
-            "remove_folders": plan.remove_dirs.len(),
+            "remove_folders": plan.remove_dirs.len() + plan.remove_folders.len(),
         },
     })
 }
@@ -241,13 +293,16 @@ mod tests {
     fn applied_summary_counts_gone_as_done() {
         let applied = Applied {
             done: vec![
-                Action::Untrack(paths(&["a.pyc", "b.pyc"])),
+                Action::Untrack(paths(&["a.pyc", "b.pyc", "c.pyc"])),
                 Action::AppendIgnore(vec!["__pycache__/".into(), "*.py[cod]".into()]),
+                Action::Delete(PathBuf::from("a.pyc")),
                 Action::Delete(PathBuf::from("x.pyc")),
                 Action::Delete(PathBuf::from("y.pyc")),
                 Action::RemoveDir(PathBuf::from("p/__pycache__")),
+                Action::RemoveFolder(PathBuf::from("p")),
             ],
             gone: vec![
+                Action::Delete(PathBuf::from("b.pyc")),
                 Action::Delete(PathBuf::from("z.pyc")),
                 Action::RemoveDir(PathBuf::from("q/__pycache__")),
                 Action::RemoveDir(PathBuf::from("r/__pycache__")),
@@ -271,13 +326,15 @@ mod tests {
                 Action::UntrackDirs(paths(&["venv"])),
                 Action::AppendIgnore(vec!["*.pyc".into()]),
             ],
+            staged_gitignore: true,
         };
         assert_eq!(
             describe_applied(&applied, false),
-            "Untracked 2 files (they stay on disk)\n\
-             Appended to .gitignore: __pycache__/, *.py[cod]\n\
+            "Untracked and deleted 2 files (1 already gone)\n\
+             Untracked 1 file (kept on disk)\n\
+             Appended to .gitignore and staged: __pycache__/, *.py[cod]\n\
              Deleted 3 files (1 already gone)\n\
-             Removed 3 empty folders (2 already gone)\n\
+             Removed 4 empty folders (2 already gone)\n\
              Skipped s\\nt.pyc: it is a symlink\n\
              Skipped 1 path: git left them in the index\n  u.pyc\n\
              Failed to remove v/__pycache__: EIO\n\
@@ -287,6 +344,18 @@ mod tests {
         assert!(
             verbose.contains("Deleted 3 files (1 already gone)\n  x.pyc\n  y.pyc\n  z.pyc\n"),
             "{verbose}"
+        );
+        assert!(
+            verbose.contains("Untracked and deleted 2 files (1 already gone)\n  a.pyc\n  b.pyc\n"),
+            "{verbose}"
+        );
+        let outside_git = Applied {
+            done: vec![Action::AppendIgnore(vec!["*.pyc".into()])],
+            ..Applied::default()
+        };
+        assert_eq!(
+            describe_applied(&outside_git, false),
+            "Appended to .gitignore: *.pyc\n"
         );
         let only_gone = Applied {
             gone: vec![Action::Delete(PathBuf::from("z.pyc"))],

@@ -25,6 +25,9 @@ pub struct Plan {
     pub delete: Vec<PathBuf>,
     /// `__pycache__` folders that are empty, or will be once `delete` is done.
     pub remove_dirs: Vec<PathBuf>,
+    /// Other folders a deleted package left (PYH207): empty once `delete` and
+    /// `remove_dirs` are done. Removed with `rmdir`, which never removes content.
+    pub remove_folders: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -34,6 +37,7 @@ impl Plan {
             && self.ignore_entries.is_empty()
             && self.delete.is_empty()
             && self.remove_dirs.is_empty()
+            && self.remove_folders.is_empty()
     }
 
     /// Collect the fixes of `diagnostics` that `unsafe_fixes` allows.
@@ -58,9 +62,27 @@ impl Plan {
                 FixKind::RemoveFolder => {
                     remove_dirs.insert(d.path.clone());
                 }
+                FixKind::RemoveTree => {
+                    let leftover = sets.worktree.as_ref().and_then(|t| t.leftover(&d.path));
+                    if let Some(tree) = leftover {
+                        plan.delete.extend(tree.caches.iter().cloned());
+                        for folder in &tree.folders {
+                            if folder.file_name() == Some(OsStr::new("__pycache__")) {
+                                remove_dirs.insert(folder.clone());
+                            } else {
+                                plan.remove_folders.push(folder.clone());
+                            }
+                        }
+                    }
+                }
             }
         }
-        for list in [&mut plan.untrack, &mut plan.untrack_dirs, &mut plan.delete] {
+        for list in [
+            &mut plan.untrack,
+            &mut plan.untrack_dirs,
+            &mut plan.delete,
+            &mut plan.remove_folders,
+        ] {
             // An empty path would name the whole repository.
             list.retain(|p| !p.as_os_str().is_empty());
             list.sort();

@@ -60,6 +60,36 @@ pub struct CacheFile {
     pub(crate) probe: Option<(usize, SourceStat)>,
 }
 
+impl CacheFile {
+    /// A cache no import can use: in `__pycache__` without a source to own it, an
+    /// interrupted-write leftover, or a `.pyc` name CPython never writes there.
+    pub fn is_orphan(&self) -> bool {
+        match self.kind {
+            Some(pyc::CacheKind::Pep3147 | pyc::CacheKind::Pytest) => self.owner.is_none(),
+            Some(pyc::CacheKind::Leftover) => true,
+            Some(pyc::CacheKind::UnknownInPycache) => {
+                let name = split_last(self.path.as_os_str().as_bytes()).1;
+                name.len() >= 4 && {
+                    let suffix = &name[name.len() - 4..];
+                    suffix.eq_ignore_ascii_case(b".pyc") || suffix.eq_ignore_ascii_case(b".pyo")
+                }
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A folder holding nothing but orphaned caches and empty folders, recursively:
+/// what `git rm -r pkg/sub` or a branch switch leaves (PYH207).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leftover {
+    pub path: PathBuf,
+    /// The orphaned caches inside, at any depth.
+    pub caches: Vec<PathBuf>,
+    /// Every folder of the tree, itself included.
+    pub folders: Vec<PathBuf>,
+}
+
 #[derive(Debug, Default)]
 pub struct Worktree {
     pub caches: Vec<CacheFile>,
@@ -76,6 +106,9 @@ pub struct Worktree {
     pub source_dirs: Vec<PathBuf>,
     /// `.gitignore` files, for the ignore-rules set.
     pub gitignores: Vec<PathBuf>,
+    /// Folders left by a deleted package: nothing in them but orphaned caches and
+    /// empty folders (PYH207), top-most only, sorted.
+    pub leftovers: Vec<Leftover>,
     /// Entries that could not be read (permissions, races); reported as notes.
     pub errors: Vec<String>,
 }
@@ -87,6 +120,14 @@ impl Worktree {
 
     fn contains_source(&self, path: &[u8]) -> bool {
         self.sources.iter().any(|set| set.contains(path))
+    }
+
+    /// The deleted-package leftover at `path`, or the one holding it.
+    pub fn leftover(&self, path: &Path) -> Option<&Leftover> {
+        // Sorted by path: a folder's descendants follow it directly.
+        let i = self.leftovers.partition_point(|l| l.path.as_path() <= path);
+        let candidate = self.leftovers.get(i.checked_sub(1)?)?;
+        path.starts_with(&candidate.path).then_some(candidate)
     }
 
     /// The newest interpreter tag among `__pycache__` caches on disk (CPython
@@ -126,18 +167,23 @@ impl Worktree {
             part: Partial::default(),
             relative: Vec::new(),
         });
-        let parts = match collectors {
-            Ok(collectors) => collectors.into_iter().map(|c| c.part).collect(),
+        let mut parts = match collectors {
+            Ok(collectors) => collectors.into_iter().map(|c| c.part).collect::<Vec<_>>(),
             Err(err) => vec![Partial {
                 errors: vec![format!("{}: {err}", root.display())],
                 ..Partial::default()
             }],
         };
+        let bare: Vec<(PathBuf, usize)> = parts
+            .iter_mut()
+            .flat_map(|p| std::mem::take(&mut p.bare_dirs))
+            .collect();
         let (mut tree, nested) = Worktree::merge(parts);
         if !nested.is_empty() {
             tree.drop_under(&nested);
         }
         tree.resolve_owners();
+        tree.find_leftovers(&bare);
         if options.headers {
             tree.read_headers(root);
             tree.hash_checked_sources(root);
@@ -203,6 +249,94 @@ impl Worktree {
             s.spawn(|| resolve(first));
             resolve(second);
         });
+    }
+
+    /// Deleted-package leftovers, bottom-up: a `__pycache__` qualifies when every
+    /// entry is an orphaned cache (a regular file); a bare folder (only walked
+    /// sub-folders, no other entry) when each sub-folder qualifies. A bare folder
+    /// has sub-folders, so every leftover holds a `__pycache__`: an empty `data/`
+    /// is no package.
+    fn find_leftovers(&mut self, bare: &[(PathBuf, usize)]) {
+        use std::collections::HashMap;
+        /// A qualifying folder, waiting for its parent to take it.
+        struct Tree<'a> {
+            path: &'a Path,
+            is_pycache: bool,
+            caches: Vec<&'a Path>,
+            folders: Vec<&'a Path>,
+        }
+        let mut orphans: HashMap<&[u8], Vec<&Path>> = HashMap::new();
+        for cache in &self.caches {
+            if cache.is_orphan() && cache.is_file {
+                let parent = split_last(bytes_of(&cache.path)).0;
+                orphans.entry(parent).or_default().push(&cache.path);
+            }
+        }
+        // Qualifying folders by their parent folder.
+        let mut waiting: HashMap<&[u8], Vec<Tree<'_>>> = HashMap::new();
+        for (dir, entries) in &self.pycache_dirs {
+            let caches = orphans.remove(bytes_of(dir)).unwrap_or_default();
+            if caches.len() == *entries {
+                let tree = Tree {
+                    path: dir,
+                    is_pycache: true,
+                    caches,
+                    folders: vec![dir],
+                };
+                waiting
+                    .entry(split_last(bytes_of(dir)).0)
+                    .or_default()
+                    .push(tree);
+            }
+        }
+        let mut bare: Vec<&(PathBuf, usize)> = bare.iter().collect();
+        let depth = |p: &Path| bytes_of(p).iter().filter(|b| **b == b'/').count();
+        bare.sort_by_key(|(p, _)| std::cmp::Reverse(depth(p)));
+        let mut tops = Vec::new();
+        for (dir, subdirs) in bare {
+            let Some(kids) = waiting.remove(bytes_of(dir)) else {
+                continue;
+            };
+            if kids.len() != *subdirs {
+                // Something here is not a leftover: its qualifying sub-folders are.
+                tops.extend(kids.into_iter().filter(|k| !k.is_pycache));
+                continue;
+            }
+            let mut tree = Tree {
+                path: dir,
+                is_pycache: false,
+                caches: Vec::new(),
+                folders: vec![dir],
+            };
+            for kid in kids {
+                tree.caches.extend(kid.caches);
+                tree.folders.extend(kid.folders);
+            }
+            waiting
+                .entry(split_last(bytes_of(dir)).0)
+                .or_default()
+                .push(tree);
+        }
+        // What no parent took is top-most.
+        tops.extend(waiting.into_values().flatten().filter(|k| !k.is_pycache));
+        let mut leftovers: Vec<Leftover> = tops
+            .into_iter()
+            .map(|tree| {
+                let owned = |paths: Vec<&Path>| {
+                    let mut paths: Vec<PathBuf> =
+                        paths.into_iter().map(Path::to_path_buf).collect();
+                    paths.sort();
+                    paths
+                };
+                Leftover {
+                    path: tree.path.to_path_buf(),
+                    caches: owned(tree.caches),
+                    folders: owned(tree.folders),
+                }
+            })
+            .collect();
+        leftovers.sort_by(|a, b| a.path.cmp(&b.path));
+        self.leftovers = leftovers;
     }
 
     /// One tree from the threads' parts, plus the nested repositories found.
@@ -303,6 +437,9 @@ struct Partial {
     nested: Vec<PathBuf>,
     /// Folders that could not be opened or listed.
     unreadable: Vec<PathBuf>,
+    /// Folders (not the root, not `__pycache__`) whose every entry is a walked
+    /// sub-folder, with how many: candidates for PYH207.
+    bare_dirs: Vec<(PathBuf, usize)>,
 }
 
 /// One walker thread's visitor: sorts each folder's entries into a [`Partial`].
@@ -332,10 +469,14 @@ impl Visitor for Collector {
         // Every entry counts as content (SPEC PYH204): also one that `exclude` or
         // the skipped folder names leave out of the walk.
         let pycache_entries = if in_pycache { folder.listing.len() } else { 0 };
+        // Bare: every entry a sub-folder that is walked (PYH207 candidates).
+        let mut bare = folder.depth > 0 && !in_pycache;
+        let mut subdirs = 0;
         for (i, (name, kind)) in folder.listing.iter().enumerate() {
             if name == b".git"
                 || (kind == Kind::Dir && SKIPPED_DIRS.iter().any(|s| s.as_bytes() == name))
             {
+                bare = false;
                 continue;
             }
             self.relative.clear();
@@ -345,12 +486,19 @@ impl Visitor for Collector {
             }
             self.relative.extend_from_slice(name);
             if !self.exclude.is_empty() && self.exclude.matches(path_from(&self.relative)) {
+                bare = false;
                 continue;
             }
             if kind == Kind::Dir {
                 descend.push(i);
+                subdirs += 1;
+            } else {
+                bare = false;
             }
             self.sort_entry(folder, name, kind, in_pycache);
+        }
+        if bare && subdirs > 0 {
+            self.part.bare_dirs.push((path_of(folder.path), subdirs));
         }
         if in_pycache {
             self.part

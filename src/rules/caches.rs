@@ -82,6 +82,12 @@ fn deletion(rule: Rule, file: &CacheFile, message: String) -> Diagnostic {
     diagnostic
 }
 
+/// Is this path inside a folder PYH207 reports? Then that finding stands for it:
+/// one cause (a deleted package), one finding.
+fn in_reported_leftover(ctx: &Context<'_>, tree: &Worktree, path: &Path) -> bool {
+    ctx.settings.is_enabled(Rule::PYH207) && tree.leftover(path).is_some()
+}
+
 /// PYH201: caches in `__pycache__` whose source is gone, and interrupted-write leftovers.
 pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
@@ -111,6 +117,9 @@ pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             _ => continue,
         };
+        if in_reported_leftover(ctx, tree, &r.file.path) {
+            continue;
+        }
         out.push(deletion(Rule::PYH201, r.file, message));
     }
 }
@@ -129,6 +138,42 @@ pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         out.push(deletion(Rule::PYH202, r.file, message));
     }
+}
+
+/// PYH207: folders a deleted package left, holding nothing but orphaned caches and
+/// empty folders; one finding for the top-most.
+pub fn deleted_package_leftover(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(tree) = ctx.worktree else { return };
+    for leftover in &tree.leftovers {
+        let caches = match leftover.caches.len() {
+            0 => "empty `__pycache__` folders".to_owned(),
+            1 => "1 orphaned cache".to_owned(),
+            n => format!("{n} orphaned caches"),
+        };
+        let dotted = leftover
+            .path
+            .components()
+            .map(|c| c.as_os_str().to_str().filter(|name| is_identifier(name)))
+            .collect::<Option<Vec<&str>>>();
+        let imports = match dotted {
+            Some(names) => format!("`import {}` still succeeds", names.join(".")),
+            None => "Python still imports it".to_owned(),
+        };
+        let message = format!(
+            "deleted package: nothing left but {caches}; {imports} (a namespace package) and hides the deletion"
+        );
+        out.push(Diagnostic::new(Rule::PYH207, &leftover.path, message).dir());
+    }
+}
+
+/// A name `import` accepts: a letter or `_`, then letters, digits or `_` (ASCII;
+/// other names are left out of the message rather than guessed).
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// What importing a sourceless legacy `.pyc` does: the package's for `__init__`,
@@ -190,7 +235,7 @@ pub fn legacy_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 pub fn empty_pycache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(tree) = ctx.worktree else { return };
     for (dir, entries) in &tree.pycache_dirs {
-        if *entries == 0 {
+        if *entries == 0 && !in_reported_leftover(ctx, tree, dir) {
             out.push(Diagnostic::new(Rule::PYH204, dir, "empty `__pycache__` folder").dir());
         }
     }

@@ -109,8 +109,9 @@ fn orphans_legacy_and_empty_folders() {
             ("PYH201", &format!("pkg/__pycache__/old.{tag}.pyc")),
             ("PYH202", "legacy/mod.pyc"),
             ("PYH203", "legacy/beside.pyc"),
-            ("PYH204", "empty/__pycache__"),
             ("PYH204", "odd/__pycache__"),
+            // A folder holding only an empty `__pycache__`: a deleted package.
+            ("PYH207", "empty"),
         ])
     );
     let json = run.json();
@@ -122,13 +123,13 @@ fn orphans_legacy_and_empty_folders() {
             "cache of missing source `pkg/old.py`",
             &format!("module `mod` is importable without its source `legacy/mod.py` by Python {}, which wrote it; other versions refuse it (bad magic number)", python3().version),
             "legacy bytecode beside `legacy/beside.py`",
-            "empty `__pycache__` folder",
             "a file named `__pycache__` stops CPython from writing caches here (not removed automatically)",
+            "deleted package: nothing left but empty `__pycache__` folders; `import empty` still succeeds (a namespace package) and hides the deletion",
         ]
     );
     assert_eq!(json["diagnostics"][2]["severity"], "error");
     assert_eq!(json["diagnostics"][2]["fix"]["safety"], "unsafe");
-    assert_eq!(json["diagnostics"][5]["fix"], serde_json::Value::Null);
+    assert_eq!(json["diagnostics"][4]["fix"], serde_json::Value::Null);
     assert_eq!(run.code, 1, "PYH202 is an error");
 }
 
@@ -138,6 +139,7 @@ fn ignored_orphans_found_skipped_folders_not() {
     let repo = Repo::new();
     repo.with_gitignore()
         .write("a/__pycache__/gone.cpython-311.pyc", "")
+        .write("a/live.py", "")
         .write("node_modules/x/__pycache__/gone.cpython-311.pyc", "")
         .write("lib/site-packages/__pycache__/gone.cpython-311.pyc", "")
         .write("vendor/__pycache__/gone.cpython-311.pyc", "")
@@ -150,9 +152,9 @@ fn ignored_orphans_found_skipped_folders_not() {
         run.findings(),
         pairs(&[("PYH201", "a/__pycache__/gone.cpython-311.pyc")])
     );
-    let ignored = repo.git(["status", "--porcelain", "--ignored", "a"]);
+    let ignored = repo.git(["status", "--porcelain", "--ignored", "a/__pycache__"]);
     assert_eq!(
-        ignored, "!! a/\n",
+        ignored, "!! a/__pycache__/\n",
         "the orphan is ignored by git and still found"
     );
 }

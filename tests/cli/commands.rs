@@ -16,7 +16,7 @@ fn rules_lists_every_rule() {
         codes,
         [
             "PYH001", "PYH002", "PYH003", "PYH101", "PYH102", "PYH201", "PYH202", "PYH203",
-            "PYH204", "PYH205", "PYH206"
+            "PYH204", "PYH205", "PYH206", "PYH207"
         ]
     );
     assert!(
@@ -27,7 +27,7 @@ fn rules_lists_every_rule() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&Repo::plain().run(["rules", "--format", "json"]).stdout).unwrap();
-    assert_eq!(json.as_array().unwrap().len(), 11);
+    assert_eq!(json.as_array().unwrap().len(), 12);
     assert_eq!(json[0]["name"], "tracked-bytecode");
 }
 

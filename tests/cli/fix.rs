@@ -20,12 +20,14 @@ fn messy_repo() -> Repo {
     python(&repo, "import compileall; compileall.compile_dir('pkg', quiet=2); compileall.compile_dir('legacy', quiet=2, legacy=True)");
     repo.remove("pkg/gone.py").remove("legacy/alone.py");
     repo.mkdir_all("empty/__pycache__");
+    repo.write("kept/keep.py", "").mkdir_all("kept/__pycache__");
     repo.add(&[
         "README.md",
         "pkg",
         ".pytest_cache",
         "venv",
         "legacy/beside.py",
+        "kept/keep.py",
     ])
     .commit("messy");
     repo
@@ -43,6 +45,7 @@ fn fix_then_check_is_clean_and_idempotent() {
         before.findings().into_iter().map(|(c, _)| c).collect();
     let expected: std::collections::BTreeSet<String> = [
         "PYH001", "PYH002", "PYH003", "PYH101", "PYH102", "PYH201", "PYH202", "PYH203", "PYH204",
+        "PYH207",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -90,7 +93,12 @@ fn fix_then_check_is_clean_and_idempotent() {
         !repo.path("legacy/alone.pyc").exists(),
         "sourceless module deleted with --unsafe-fixes"
     );
-    assert!(!repo.path("empty/__pycache__").exists());
+    assert!(
+        !repo.path("empty").exists(),
+        "the deleted package's folder went"
+    );
+    assert!(!repo.path("kept/__pycache__").exists());
+    assert!(repo.path("kept/keep.py").is_file());
     assert!(repo.path("legacy/beside.py").is_file() && repo.path("pkg/live.py").is_file());
 
     // A second run changes no byte and no index entry.
@@ -183,9 +191,11 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stdout,
-        "Would untrack 1 file (git rm --cached; they stay on disk):
-  pkg/m.pyc
-Would change .gitignore:
+        "Would change 2 files and 1 folder:
+  pkg/__pycache__/: remove the folder (empty by then)
+  pkg/__pycache__/gone.cpython-311.pyc: delete
+  pkg/m.pyc: untrack and delete
+Would change .gitignore (and stage the new lines):
 --- a/.gitignore
 +++ b/.gitignore
 @@ -1 +1,4 @@
@@ -195,11 +205,6 @@ Would change .gitignore:
 +# added by pyhygiene
 +__pycache__/
 +*.py[cod]
-Would delete 2 files:
-  pkg/__pycache__/gone.cpython-311.pyc
-  pkg/m.pyc
-Would remove 1 empty folder:
-  pkg/__pycache__
 "
     );
     assert_eq!(changed(&files, &snapshot(&repo.root)), Vec::<String>::new());
@@ -221,7 +226,10 @@ Would remove 1 empty folder:
             "pkg/m.pyc"
         ]
     );
-    assert_eq!(repo.run(["fix", "--dry-run"]).stdout, "Nothing to fix.\n");
+    assert_eq!(
+        repo.run(["fix", "--dry-run"]).stdout,
+        "No problems found.\n"
+    );
 }
 
 #[test]
@@ -418,7 +426,7 @@ fn unwritable_root_leaves_no_partial_gitignore() {
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         run.stdout,
-        "Untracked 1 file (they stay on disk)\n\
+        "Untracked 1 file (kept on disk)\n\
          Failed to append __pycache__/, *.py[cod] to .gitignore: cannot write .gitignore: Operation not permitted (os error 1)\n\
          Not done:\n  delete __pycache__/gone.cpython-311.pyc\n  delete m.pyc\n  remove __pycache__\n"
     );
@@ -442,8 +450,8 @@ fn nested_empty_pycache_goes_in_one_run() {
     let run = repo.run(["fix", "--color", "never"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
-        run.stdout,
-        "Deleted 1 file\nRemoved 3 empty folders\n\nNo problems found.\n"
+        run.stdout, "Deleted 1 file\nRemoved 4 empty folders\n\nNo problems found.\n",
+        "pkg/ held only the orphan: a deleted package's folder"
     );
     assert!(!repo.path("__pycache__").exists());
     assert!(!repo.path("pkg/__pycache__").exists());

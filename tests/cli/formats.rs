@@ -50,7 +50,7 @@ fn sarif_names_rules_and_encodes_uris() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(rule_ids.len(), 11);
+    assert_eq!(rule_ids.len(), 12);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let ids: std::collections::BTreeSet<&str> = results
         .iter()

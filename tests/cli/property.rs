@@ -165,6 +165,30 @@ fn deletable(path: &Path, was: &str) -> bool {
     !skipped && !was.starts_with("symlink") && (bytecode || pycache_dir)
 }
 
+/// May `fix` remove this folder? Only as a deleted package's leftover (PYH207):
+/// everything that was inside went too, and was bytecode or a folder itself.
+fn emptied_folder(
+    path: &Path,
+    was: &str,
+    before: &std::collections::BTreeMap<PathBuf, String>,
+    after: &std::collections::BTreeMap<PathBuf, String>,
+) -> bool {
+    let skipped = ["node_modules", "site-packages", "venv"]
+        .iter()
+        .any(|s| path.components().any(|c| c.as_os_str() == *s));
+    was == "dir"
+        && !skipped
+        && before
+            .iter()
+            .filter(|(p, _)| p.starts_with(path) && p.as_path() != path)
+            .all(|(p, kind)| {
+                !after.contains_key(p)
+                    && (kind == "dir"
+                        || deletable(p, kind)
+                        || emptied_folder(p, kind, before, after))
+            })
+}
+
 fn index(repo: &Repo) -> String {
     repo.git(["ls-files", "--stage"])
 }
@@ -199,7 +223,7 @@ fn check_invariants(items: &[Item], root_gitignore: Option<&str>, unsafe_fixes: 
             }
             Some(now) => panic!("{} changed: {was} -> {now}", path.display()),
             None => assert!(
-                deletable(path, was),
+                deletable(path, was) || emptied_folder(path, was, &before, &after),
                 "{} ({was}) was deleted\n{}",
                 path.display(),
                 first.stdout

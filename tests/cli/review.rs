@@ -142,7 +142,7 @@ fn root_subfolder_sees_parent_gitignore() {
     );
     assert_eq!(
         repo.run(["fix", "--root", "sub", "--dry-run"]).stdout,
-        "Nothing to fix.\n"
+        "No problems found.\n"
     );
 }
 
@@ -244,7 +244,10 @@ fn nested_repositories_are_left_alone() {
         "{}",
         run.stdout
     );
-    assert_eq!(repo.run(["fix", "--dry-run"]).stdout, "Nothing to fix.\n");
+    assert_eq!(
+        repo.run(["fix", "--dry-run"]).stdout,
+        "No problems found.\n"
+    );
 }
 
 /// Review, minor: `pyhygiene check | head -1` still fails the pipeline on errors.

@@ -64,10 +64,7 @@ fn fix_outside_git_needs_an_explicit_root() {
     let run = plain.run(["check", "--output-format", "json", "--select", "PYH2"]);
     assert_eq!(
         (run.code, run.findings()),
-        (
-            0,
-            crate::common::pairs(&[("PYH201", "pkg/__pycache__/gone.cpython-311.pyc")])
-        )
+        (0, crate::common::pairs(&[("PYH207", "pkg")]))
     );
 
     let root = plain.path(".");
@@ -121,8 +118,7 @@ fn skip_worktree_bytecode_is_untracked_for_real() {
     let run = repo.run(["fix", "--select", "PYH001", "--exit-non-zero-on-fix"]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stdout
-            .starts_with("Untracked 2 files (they stay on disk)\n"),
+        run.stdout.starts_with("Untracked 2 files (kept on disk)\n"),
         "{}",
         run.stdout
     );
@@ -148,6 +144,7 @@ fn a_pycache_with_excluded_content_is_not_empty() {
         .write("b/m.py", "")
         .write("b/__pycache__/node_modules/x.js", "kept")
         .mkdir_all("c/__pycache__")
+        .write("c/m.py", "")
         .write("pyhygiene.toml", "exclude = [\"a/__pycache__/keep.bin\"]\n");
     let run = repo.run(["check", "--output-format", "json"]);
     assert_eq!(
@@ -160,7 +157,10 @@ fn a_pycache_with_excluded_content_is_not_empty() {
     let run = repo.run(["fix"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(changed(&before, &snapshot(&repo.root)), ["c/__pycache__"]);
-    assert_eq!(repo.run(["fix", "--dry-run"]).stdout, "Nothing to fix.\n");
+    assert_eq!(
+        repo.run(["fix", "--dry-run"]).stdout,
+        "No problems found.\n"
+    );
 }
 
 /// A FIFO, a socket or a folder named like bytecode gets no fix (like a symlink):
@@ -205,8 +205,12 @@ fn special_files_named_like_bytecode_get_no_fix() {
         ]
     );
     assert_eq!(json["summary"]["unsafe_fixable"], 0);
+    // Nothing to fix: the dry run says what `check` says.
     let run = repo.run(["fix", "--unsafe-fixes", "--dry-run"]);
-    assert_eq!((run.code, run.stdout.as_str()), (0, "Nothing to fix.\n"));
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "2 problems (0 fixable with pyhygiene fix)\n")
+    );
 }
 
 /// A cache deeper than `PATH_MAX` is found and deleted, not offered and skipped.
@@ -237,13 +241,50 @@ fn caches_beyond_path_max_are_fixed() {
     .unwrap();
     drop(file);
     assert!(deep.as_os_str().len() > 4096);
+    // The folders hold nothing else: a deleted package, one finding at the top.
+    let top = "d".repeat(200);
+    let run = repo.run(["check", "--output-format", "json"]);
+    assert_eq!(run.findings(), crate::common::pairs(&[("PYH207", &top)]));
+    assert_eq!(run.json()["summary"]["fixable"], 1);
+    let run = repo.run(["fix"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (
+            0,
+            "Deleted 1 file\nRemoved 23 empty folders\n\nNo problems found.\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path(&top).exists(), "the whole tree went");
+    // With a source at the bottom, only the orphan and its `__pycache__` go.
+    let mut fd = rustix::fs::open(&repo.root, flags, Mode::empty()).unwrap();
+    for name in relative.iter().chain([std::ffi::OsStr::new("__pycache__")]) {
+        rustix::fs::mkdirat(&fd, name, Mode::from_raw_mode(0o755)).unwrap();
+        fd = rustix::fs::openat(&fd, name, flags, Mode::empty()).unwrap();
+    }
+    drop(
+        rustix::fs::openat(
+            &fd,
+            name.as_str(),
+            OFlags::CREATE | OFlags::WRONLY,
+            Mode::from_raw_mode(0o644),
+        )
+        .unwrap(),
+    );
+    let source = rustix::fs::openat(
+        &fd,
+        "../m.py",
+        OFlags::CREATE | OFlags::WRONLY,
+        Mode::from_raw_mode(0o644),
+    );
+    drop(source.unwrap());
     let cache = relative.join(format!("__pycache__/gone.{}.pyc", tag()));
     let run = repo.run(["check", "--output-format", "json"]);
     assert_eq!(
         run.findings(),
         crate::common::pairs(&[("PYH201", cache.to_str().unwrap())])
     );
-    assert_eq!(run.json()["summary"]["fixable"], 1);
     let run = repo.run(["fix"]);
     assert_eq!(
         (run.code, run.stdout.as_str()),
@@ -254,7 +295,6 @@ fn caches_beyond_path_max_are_fixed() {
         "{}",
         run.stderr
     );
-    // Only the `__pycache__` is gone: the folder that held it stays.
     let mut fd = rustix::fs::open(&repo.root, flags, Mode::empty()).unwrap();
     for name in relative.iter() {
         fd = rustix::fs::openat(&fd, name, flags, Mode::empty()).unwrap();
@@ -263,6 +303,7 @@ fn caches_beyond_path_max_are_fixed() {
         rustix::fs::statat(&fd, "__pycache__", rustix::fs::AtFlags::SYMLINK_NOFOLLOW).err(),
         Some(rustix::io::Errno::NOENT)
     );
+    assert!(rustix::fs::statat(&fd, "m.py", rustix::fs::AtFlags::SYMLINK_NOFOLLOW).is_ok());
 }
 
 /// `fix PATH` where the fix removes that very PATH: the goal reached, exit 0.
@@ -358,6 +399,7 @@ fn dry_run_plan_as_json() {
         "root": "ROOT",
         "paths": [
             { "path": "m.pyc", "actions": ["untrack", "delete"] },
+            { "path": "p", "actions": ["remove-folder"] },
             { "path": "p/__pycache__", "actions": ["remove-folder"] },
             { "path": format!("p/__pycache__/gone.{}.pyc", tag()), "actions": ["delete"] },
         ],
@@ -372,7 +414,7 @@ fn dry_run_plan_as_json() {
             "untrack_folders": 0,
             "ignore_entries": 2,
             "delete": 2,
-            "remove_folders": 1,
+            "remove_folders": 2,
         },
     });
     assert_eq!(plan, expected);
@@ -410,7 +452,7 @@ fn control_characters_in_names_are_escaped_for_people() {
     let run = repo.run(["fix", "--dry-run", "--select", "PYH001"]);
     assert!(
         run.stdout
-            .contains("  a\\nerror[PYH001] forged.pyc\n  b\\e[2J.pyc\n"),
+            .contains("  a\\nerror[PYH001] forged.pyc: untrack (it stays on disk)\n  b\\e[2J.pyc: untrack (it stays on disk)\n"),
         "{}",
         run.stdout
     );
@@ -606,7 +648,7 @@ fn untracking_a_virtualenv_reports_the_folder() {
         (run.code, run.stdout.as_str()),
         (
             0,
-            "Untracked 1 folder:\n  env\nAppended to .gitignore: /env/\n\nNo problems found.\n"
+            "Untracked 1 folder (files kept on disk):\n  env\nAppended to .gitignore and staged: /env/\n\nNo problems found.\n"
         ),
         "{}",
         run.stderr

@@ -8,6 +8,7 @@ mod config;
 mod fix;
 mod formats;
 mod ignores;
+mod leftovers;
 mod property;
 mod review;
 mod snapshots;

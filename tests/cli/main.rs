@@ -1,5 +1,6 @@
 //! Integration tests: real git repositories in temp folders, the real binary.
 
+mod acceptance;
 mod caches;
 mod check;
 mod commands;

@@ -84,17 +84,19 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("Passed"), "{}", run.stdout);
 
-    // The fix hook fails the first time, having untracked the cache and fixed
-    // .gitignore, and passes the second time.
+    // The fix hook fails the first time, having untracked the cache and appended
+    // to .gitignore (staged: only a committed .gitignore protects the team), and
+    // passes the second time; the user's re-commit then holds everything, and a
+    // fresh clone of it is clean.
     let repo = Repo::new();
     with_live_cache(&repo);
     repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
     let first = try_repo(&repo, "pyhygiene-fix");
     assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
     assert!(
-        first
-            .stdout
-            .contains("Untracked 1 file (they stay on disk)"),
+        first.stdout.contains(
+            "Untracked 1 file (kept on disk)\nAppended to .gitignore and staged: __pycache__/, *.py[cod]\n"
+        ),
         "{}",
         first.stdout
     );
@@ -104,7 +106,28 @@ fn check_and_fix_hooks_with_real_pre_commit() {
         std::fs::read_to_string(repo.path(".gitignore")).unwrap(),
         "# added by pyhygiene\n__pycache__/\n*.py[cod]\n"
     );
+    assert_eq!(
+        repo.git(["status", "--porcelain"]),
+        "A  .gitignore\nA  pkg/__init__.py\nA  pkg/m.py\n",
+        "everything the fix did is staged for the re-commit"
+    );
     let second = try_repo(&repo, "pyhygiene-fix");
     assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
     assert!(second.stdout.contains("Passed"), "{}", second.stdout);
+    repo.commit("the user's re-commit");
+    let clone = Repo::plain();
+    let status = Command::new("git")
+        .args(["clone", "-q"])
+        .arg(&repo.root)
+        .arg(clone.path("clone"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let fresh = clone.run_in("clone", ["check"]);
+    assert_eq!(
+        (fresh.code, fresh.stdout.as_str()),
+        (0, "No problems found.\n"),
+        "{}",
+        fresh.stderr
+    );
 }

@@ -17,7 +17,10 @@ fn assert_annotations_on_files(repo: &Repo) -> Vec<String> {
     let run = repo.run(["check", "--output-format", "github"]);
     let lines: Vec<String> = run.stdout.lines().map(str::to_owned).collect();
     for line in &lines {
-        assert!(line.starts_with("::error ") || line.starts_with("::warning "), "{line}");
+        assert!(
+            line.starts_with("::error ") || line.starts_with("::warning "),
+            "{line}"
+        );
         let properties = line.split("::").nth(1).unwrap();
         for property in properties.split(',') {
             if let Some(file) = property.strip_prefix("error file=").or_else(|| {
@@ -66,7 +69,8 @@ fn no_gitignore_and_ten_source_folders_is_two_findings() {
 fn ignoring_only_pycache_is_one_warning_and_passes() {
     let repo = Repo::new();
     sources(&repo, 10);
-    repo.write(".gitignore", "__pycache__/\n").add(&[".gitignore"]);
+    repo.write(".gitignore", "__pycache__/\n")
+        .add(&[".gitignore"]);
     let run = repo.run(["check", "--color", "never"]);
     assert_eq!(
         (run.code, run.stdout.as_str()),
@@ -126,7 +130,10 @@ fn fix_stages_only_its_own_gitignore_lines() {
     repo.write(".gitignore", "*.log\n")
         .add(&[".gitignore"])
         .commit("ignore logs");
-    repo.write(".gitignore", "*.log\n# my own edit, not staged yet\n*.tmp\n");
+    repo.write(
+        ".gitignore",
+        "*.log\n# my own edit, not staged yet\n*.tmp\n",
+    );
     let run = repo.run(["fix", "--color", "never"]);
     assert_eq!(
         (run.code, run.stdout.as_str()),

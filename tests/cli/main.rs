@@ -6,6 +6,7 @@ mod check;
 mod commands;
 mod common;
 mod config;
+mod examples;
 mod fix;
 mod formats;
 mod ignores;

@@ -139,6 +139,11 @@ warning[PYH002] tracked-tool-cache: A tool cache folder is tracked by git
 4 problems (4 fixable with pyhygiene fix)
 "
     );
+    let readme = include_str!("../../README.md");
+    assert!(
+        readme.contains(&format!("$ pyhygiene check --select PYH0\n{}```", run.stdout)),
+        "README's \"What it finds\" example drifted"
+    );
     let colored = repo.run(["check", "--select", "PYH0", "--color", "always"]);
     assert!(
         colored.stdout.contains("\x1b[1m\x1b[31merror")

@@ -141,7 +141,10 @@ warning[PYH002] tracked-tool-cache: A tool cache folder is tracked by git
     );
     let readme = include_str!("../../README.md");
     assert!(
-        readme.contains(&format!("$ pyhygiene check --select PYH0\n{}```", run.stdout)),
+        readme.contains(&format!(
+            "$ pyhygiene check --select PYH0\n{}```",
+            run.stdout
+        )),
         "README's \"What it finds\" example drifted"
     );
     let colored = repo.run(["check", "--select", "PYH0", "--color", "always"]);

@@ -216,7 +216,19 @@ Would change .gitignore (and stage the new lines):
     );
     // The plan is what fix then does.
     let fix = repo.run(["fix", "--color", "never"]);
-    assert_eq!(fix.code, 0, "{}", fix.stdout);
+    assert_eq!(
+        (fix.code, fix.stdout.as_str()),
+        (
+            0,
+            "Untracked and deleted 1 file\n\
+             Appended to .gitignore and staged: __pycache__/, *.py[cod]\n\
+             Deleted 1 file\n\
+             Removed 1 empty folder\n\
+             \n\
+             No problems found.\n"
+        ),
+        "each file is named once, with everything that happened to it"
+    );
     assert_eq!(
         changed(&files, &snapshot(&repo.root)),
         [

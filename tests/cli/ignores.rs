@@ -326,3 +326,38 @@ fn anchored_root_entries_are_one_missing_entry_for_the_subfolders() {
         ])
     );
 }
+
+/// The probe is named with the project's interpreter tag: the first of
+/// `python-tags`, else the newest tag among caches on disk, else python3's.
+#[test]
+fn probes_use_the_project_interpreter_tag() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "*.cpython-38.pyc\n")
+        .write("pkg/m.py", "")
+        .add(&[".gitignore", "pkg/m.py"]);
+    let pyh101 = |repo: &Repo| -> Vec<String> {
+        coverage(repo)
+            .into_iter()
+            .filter(|(code, ..)| code == "PYH101")
+            .map(|(_, _, message, _)| message)
+            .collect()
+    };
+    // No cache on disk, no configuration: python3's tag, which the pattern misses.
+    let python3_tag = crate::common::tag();
+    assert_ne!(python3_tag, "cpython-38");
+    assert_eq!(
+        pyh101(&repo),
+        ["`__pycache__/` caches are not ignored in 2 folders (`./`, `pkg/`); add `__pycache__/` to the root .gitignore"]
+    );
+    // The project's caches on disk are 3.7 and 3.8: the newest, 3.8, is probed.
+    repo.write("pkg/__pycache__/m.cpython-37.pyc", "")
+        .write("pkg/__pycache__/m.cpython-38.pyc", "")
+        .write("pkg/__pycache__/m.pypy39.pyc", "");
+    assert_eq!(pyh101(&repo), Vec::<String>::new());
+    // `python-tags` wins over the disk.
+    repo.write(
+        "pyhygiene.toml",
+        &format!("python-tags = [\"{python3_tag}\"]\n"),
+    );
+    assert_eq!(pyh101(&repo).len(), 1);
+}

@@ -37,10 +37,14 @@ struct JsonDiagnostic<'a> {
     severity: &'static str,
     path: String,
     is_dir: bool,
+    /// `false` for a file still to create (the root `.gitignore` a fix would add).
+    exists: bool,
     message: &'a str,
     fix: Option<JsonFix<'a>>,
     ignore_file: Option<String>,
     ignore_line: Option<usize>,
+    /// PYH101/PYH102: the source folders the finding exposes (`.` for the root).
+    exposed_folders: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -76,6 +80,7 @@ fn convert(d: &Diagnostic) -> JsonDiagnostic<'_> {
         severity: d.severity.as_str(),
         path: display_path(&d.path),
         is_dir: d.is_dir,
+        exists: !d.missing,
         message: &d.message,
         fix: d.fix.as_ref().map(|f| JsonFix {
             kind: f.kind.as_str(),
@@ -85,5 +90,6 @@ fn convert(d: &Diagnostic) -> JsonDiagnostic<'_> {
         }),
         ignore_file: d.location.as_ref().map(|l| display_path(&l.file)),
         ignore_line: d.location.as_ref().map(|l| l.line),
+        exposed_folders: d.related.iter().map(|p| display_path(p)).collect(),
     }
 }

@@ -59,6 +59,11 @@ fn no_gitignore_and_ten_source_folders_is_two_findings() {
     );
     let codes: Vec<String> = run.findings().into_iter().map(|(code, _)| code).collect();
     assert_eq!(codes, ["PYH101", "PYH102"]);
+    let first = &run.json()["diagnostics"][0];
+    assert_eq!(first["exists"], false, "the .gitignore is still to create");
+    let mut folders = vec![".".to_owned()];
+    folders.extend((0..10).map(|i| format!("pkg{i}")));
+    assert_eq!(first["exposed_folders"], serde_json::json!(folders));
     // The missing `.gitignore` is a repository-level annotation: no `file=`.
     let lines = assert_annotations_on_files(&repo);
     assert_eq!(lines.len(), 2);

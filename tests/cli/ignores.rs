@@ -357,7 +357,7 @@ fn probes_use_the_project_interpreter_tag() {
     // `python-tags` wins over the disk.
     repo.write(
         "pyhygiene.toml",
-        &format!("python-tags = [\"{python3_tag}\"]\n"),
+        format!("python-tags = [\"{python3_tag}\"]\n"),
     );
     assert_eq!(pyh101(&repo).len(), 1);
 }

@@ -206,6 +206,32 @@ mod tests {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
 
+    /// Annotations point at files that exist: a folder or a file still to create
+    /// has none, an ignore file's line only when it is known.
+    #[test]
+    fn annotations_only_on_existing_files() {
+        let file = Diagnostic::new(Rule::PYH001, "m.pyc", "x");
+        assert_eq!(file.annotated_file(), Some((Path::new("m.pyc"), None)));
+        assert_eq!(file.clone().dir().annotated_file(), None);
+        assert_eq!(file.clone().missing().annotated_file(), None);
+        let at = |line| {
+            Diagnostic::new(Rule::PYH101, ".gitignore", "x")
+                .missing()
+                .at(IgnoreLocation {
+                    file: PathBuf::from("sub/.gitignore"),
+                    line,
+                })
+        };
+        assert_eq!(
+            at(3).annotated_file(),
+            Some((Path::new("sub/.gitignore"), Some(3)))
+        );
+        assert_eq!(
+            at(0).annotated_file(),
+            Some((Path::new("sub/.gitignore"), None))
+        );
+    }
+
     #[test]
     fn non_utf8_bytes_are_escaped() {
         let p = Path::new(OsStr::from_bytes(b"caf\xe9/m.pyc"));

@@ -361,3 +361,48 @@ fn probes_use_the_project_interpreter_tag() {
     );
     assert_eq!(pyh101(&repo).len(), 1);
 }
+
+/// With no cache on disk and no `python-tags`, python3 names the tag; a python3
+/// that fails or has no cache tag leaves the built-in fallback (`cpython-313`).
+#[test]
+fn probe_tag_falls_back_when_python3_cannot_tell() {
+    let repo = Repo::new();
+    let python3_tag = crate::common::tag().to_owned();
+    repo.write("pkg/m.py", "").add(&["pkg/m.py"]);
+    let clean_with = |pattern: &str, fake_python3: Option<&str>| {
+        repo.write(".gitignore", format!("*.py[co]\n{pattern}\n"))
+            .add(&[".gitignore"]);
+        let mut cmd = crate::common::bin();
+        cmd.current_dir(&repo.root)
+            .args(["check", "--select", "PYH101"]);
+        let fake_dir = tempfile::tempdir().unwrap();
+        if let Some(script) = fake_python3 {
+            let fake = fake_dir.path().join("python3");
+            std::fs::write(&fake, format!("#!/bin/sh\n{script}\n")).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+            let path = format!(
+                "{}:{}",
+                fake_dir.path().display(),
+                std::env::var("PATH").unwrap()
+            );
+            cmd.env("PATH", path);
+        }
+        cmd.output().unwrap().status.code() == Some(0)
+    };
+    let own = format!("*.{python3_tag}.pyc");
+    assert!(clean_with(&own, None), "python3's own tag is probed");
+    assert!(
+        clean_with("*.cpython-313.pyc", Some("echo cpython-12; exit 1")),
+        "a failing python3 is not asked"
+    );
+    assert!(
+        clean_with("*.cpython-313.pyc", Some("echo None")),
+        "no cache tag: the fallback"
+    );
+    assert!(
+        clean_with("*.cpython-313.pyc", Some("echo")),
+        "no output: the fallback"
+    );
+    assert!(clean_with("*.cpython-99.pyc", Some("echo cpython-99")));
+}

@@ -636,6 +636,14 @@ fn untracking_a_virtualenv_reports_the_folder() {
         .write("env/bin/activate", "")
         .write("app.py", "")
         .add(&["env", "app.py"]);
+    let dry = repo.run(["fix", "--unsafe-fixes", "--select", "PYH003", "--dry-run"]);
+    assert!(
+        dry.stdout.starts_with(
+            "Would change 1 folder:\n  env/: untrack the folder (its files stay on disk)\n"
+        ),
+        "{}",
+        dry.stdout
+    );
     let run = repo.run([
         "fix",
         "--unsafe-fixes",

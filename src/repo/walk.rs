@@ -289,9 +289,10 @@ impl Worktree {
                     .push(tree);
             }
         }
+        // Longest first: a folder's path is longer than its parent's, so every
+        // sub-folder is settled before the folder holding it.
         let mut bare: Vec<&(PathBuf, usize)> = bare.iter().collect();
-        let depth = |p: &Path| bytes_of(p).iter().filter(|b| **b == b'/').count();
-        bare.sort_by_key(|(p, _)| std::cmp::Reverse(depth(p)));
+        bare.sort_by_key(|(p, _)| std::cmp::Reverse(bytes_of(p).len()));
         let mut tops = Vec::new();
         for (dir, subdirs) in bare {
             let Some(kids) = waiting.remove(bytes_of(dir)) else {

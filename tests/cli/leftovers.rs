@@ -29,6 +29,10 @@ fn repo_with_deleted_package() -> Repo {
         .write("pkg/sib/m.py", "D = 4\n")
         .write("pkg/data/y.py", "E = 5\n")
         .write("pkg/data/table.json", "{}\n");
+    // Names CPython never writes, and an interrupted write: no import uses them.
+    repo.write("pkg/old/__pycache__/weird.pyc", "")
+        .write("pkg/old/__pycache__/OLD.PYO", "")
+        .write(format!("pkg/old/deep/__pycache__/x.{}.pyc.4242", tag()), "");
     python(
         &repo,
         "import compileall; compileall.compile_dir('pkg', quiet=2)",
@@ -66,7 +70,7 @@ fn deleted_package_is_one_finding_and_fix_makes_the_import_fail() {
             ),
             (
                 "pkg/old",
-                "deleted package: nothing left but 3 orphaned caches; `import pkg.old` still succeeds (a namespace package) and hides the deletion"
+                "deleted package: nothing left but 6 orphaned caches; `import pkg.old` still succeeds (a namespace package) and hides the deletion"
             ),
         ])
     );
@@ -77,7 +81,7 @@ fn deleted_package_is_one_finding_and_fix_makes_the_import_fail() {
         (fix.code, fix.stdout.as_str()),
         (
             0,
-            "Deleted 4 files\nRemoved 5 empty folders\n\nNo problems found.\n"
+            "Deleted 7 files\nRemoved 5 empty folders\n\nNo problems found.\n"
         ),
         "{}",
         fix.stderr
@@ -89,11 +93,14 @@ fn deleted_package_is_one_finding_and_fix_makes_the_import_fail() {
             format!("pkg/data/__pycache__/y.{tag}.pyc"),
             "pkg/old".to_owned(),
             "pkg/old/__pycache__".to_owned(),
+            "pkg/old/__pycache__/OLD.PYO".to_owned(),
             format!("pkg/old/__pycache__/__init__.{tag}.pyc"),
             format!("pkg/old/__pycache__/core.{tag}.pyc"),
+            "pkg/old/__pycache__/weird.pyc".to_owned(),
             "pkg/old/deep".to_owned(),
             "pkg/old/deep/__pycache__".to_owned(),
             format!("pkg/old/deep/__pycache__/x.{tag}.pyc"),
+            format!("pkg/old/deep/__pycache__/x.{tag}.pyc.4242"),
         ],
         "nothing else changed: live caches, the data file, siblings, the root"
     );
@@ -128,9 +135,17 @@ fn anything_else_in_the_folder_keeps_it() {
         .write(orphan("deep/a"), "")
         .write("deep/b/keep.txt", "")
         .write(orphan("."), "")
+        .write(orphan("notes"), "")
+        .write("notes/__pycache__/readme.txt", "not bytecode")
         .write("pyhygiene.toml", "exclude = [\"excluded/notes.md\"]\n");
     repo.mkdir_all("nothing/empty");
     std::os::unix::fs::symlink("../data", repo.path("linked/to-data")).unwrap();
+    repo.mkdir_all("symlinked/__pycache__");
+    std::os::unix::fs::symlink(
+        "../../data/readme.txt",
+        repo.path(format!("symlinked/__pycache__/x.{tag}.pyc")),
+    )
+    .unwrap();
     let run = repo.run(["check", "--select", "PYH2", "--output-format", "json"]);
     let found = run.findings();
     assert_eq!(
@@ -141,6 +156,8 @@ fn anything_else_in_the_folder_keeps_it() {
             ("PYH201", &orphan("excluded")),
             ("PYH201", &orphan("legacy")),
             ("PYH201", &orphan("linked")),
+            ("PYH201", &orphan("notes")),
+            ("PYH201", &format!("symlinked/__pycache__/x.{tag}.pyc")),
             ("PYH202", "legacy/old.pyc"),
             // Only `deep/a/` is the deleted package: `deep/b/` holds a file.
             ("PYH207", "deep/a"),
@@ -166,6 +183,7 @@ fn anything_else_in_the_folder_keeps_it() {
         &orphan("env/sub"),
         "deep/b/keep.txt",
         "nothing/empty",
+        "notes/__pycache__/readme.txt",
     ] {
         assert!(repo.path(kept).exists(), "{kept} must stay");
     }

@@ -717,3 +717,31 @@ fn emptied_nested_pycache_goes_in_one_run() {
         "not selected, not touched"
     );
 }
+
+/// An unreadable committed `.gitignore` beside an uncommitted one is reported once:
+/// the run is incomplete, and says so without repeating itself.
+#[test]
+fn an_unreadable_gitignore_is_reported_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::new();
+    repo.write(".gitignore", "__pycache__/\n")
+        .write("app.py", "")
+        .add(&[".gitignore", "app.py"])
+        .write("sub/.gitignore", "*.py[cod]\n")
+        .write("sub/m.py", "");
+    let status = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&repo.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::os::unix::fs::chown(repo.path(".gitignore"), Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(
+        repo.path(".gitignore"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    let run = run_as_nobody(&repo.root, &["check", "--select", "PYH101"]);
+    let reason = "could not read .gitignore: Permission denied (os error 13)";
+    assert_eq!(run.stderr.matches(reason).count(), 1, "{}", run.stderr);
+}

@@ -380,5 +380,27 @@ mod tests {
         assert_eq!(utc_date(4_107_542_399), "2100-02-28T23:59:59Z");
         assert_eq!(utc_date(-1), "1969-12-31T23:59:59Z");
         assert_eq!(utc_date(u32::MAX.into()), "2106-02-07T06:28:15Z");
+        // Every century rule of the 400-year era (values from Python's datetime).
+        for (seconds, date) in [
+            (-11_676_096_000, "1600-01-01T00:00:00Z"),
+            (4_139_078_400, "2101-03-01T00:00:00Z"),
+            (7_263_216_000, "2200-03-01T00:00:00Z"),
+            (8_850_256_496, "2250-06-15T12:34:56Z"),
+            (13_569_465_599, "2399-12-31T23:59:59Z"),
+            (13_574_563_200, "2400-02-29T00:00:00Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(utc_date(seconds), date);
+        }
+    }
+
+    #[test]
+    fn identifiers_are_what_import_accepts() {
+        for name in ["pkg", "_private", "Mod2", "a_b_c"] {
+            assert!(is_identifier(name), "{name}");
+        }
+        for name in ["", "2fast", "my-pkg", "a b", "caf\u{e9}", "x.y"] {
+            assert!(!is_identifier(name), "{name}");
+        }
     }
 }

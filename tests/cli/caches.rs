@@ -431,6 +431,7 @@ fn sourceless_messages_say_what_importing_does() {
         "import py_compile; py_compile.compile('pkg/__init__.py', cfile='pkg/__init__.pyc', doraise=True); py_compile.compile('cur.py', cfile='cur.pyc', doraise=True)",
     );
     repo.remove("pkg/__init__.py").remove("cur.py");
+    std::fs::copy(repo.path("cur.pyc"), repo.path("__init__.pyc")).unwrap();
     // Python 2.7's magic (62211), a timestamp, then code Python 3 never reads.
     repo.write("old.pyc", b"\x03\xf3\x0d\x0a\0\0\0\0c\0\0\0\0")
         .write("junk.pyc", "x");
@@ -452,6 +453,7 @@ fn sourceless_messages_say_what_importing_does() {
     assert_eq!(
         run.messages(),
         pairs(&[
+            ("__init__.pyc", &format!("the root folder's package is importable without its source `__init__.py` by Python {version}, which wrote it; other versions refuse it (bad magic number)")),
             ("cur.pyc", &format!("module `cur` is importable without its source `cur.py` by Python {version}, which wrote it; other versions refuse it (bad magic number)")),
             ("junk.pyc", "module `junk` has no source `junk.py`, and its `.pyc` is not bytecode: importing it fails (bad magic number)"),
             ("old.pyc", "module `old` is importable without its source `old.py` by Python 2.7, which wrote it; Python 3 refuses it (bad magic number)"),

@@ -133,6 +133,7 @@ fn anything_else_in_the_folder_keeps_it() {
         .write(orphan("env/sub"), "")
         .write("env/pyvenv.cfg", "home = /usr/bin\n")
         .write(orphan("deep/a"), "")
+        .write(orphan("my-pkg/v1.0"), "")
         .write("deep/b/keep.txt", "")
         .write(orphan("."), "")
         .write(orphan("notes"), "")
@@ -161,19 +162,40 @@ fn anything_else_in_the_folder_keeps_it() {
             ("PYH202", "legacy/old.pyc"),
             // Only `deep/a/` is the deleted package: `deep/b/` holds a file.
             ("PYH207", "deep/a"),
+            ("PYH207", "my-pkg"),
         ]),
         "{}",
         run.stdout
+    );
+    // No `import` statement names a folder that is no identifier.
+    let messages = run.messages();
+    assert_eq!(
+        messages.last().unwrap().1,
+        "deleted package: nothing left but 1 orphaned cache; Python still imports it (a namespace package) and hides the deletion"
     );
     let before = snapshot(&repo.root);
     let fix = repo.run(["fix", "--color", "never"]);
     assert_eq!(fix.code, 1, "PYH202 stays: {}", fix.stdout);
     let removed = changed(&before, &snapshot(&repo.root));
-    assert!(
-        removed
-            .iter()
-            .all(|p| p.contains("__pycache__") || p == "deep/a"),
-        "{removed:?}"
+    let mut expected = Vec::new();
+    for dir in [
+        ".",
+        "data",
+        "deep/a",
+        "excluded",
+        "legacy",
+        "linked",
+        "my-pkg/v1.0",
+    ] {
+        let pycache = format!("{dir}/__pycache__").replace("./", "");
+        expected.push(orphan(dir).replace("./", ""));
+        expected.push(pycache);
+    }
+    expected.extend(["deep/a", "my-pkg", "my-pkg/v1.0", &orphan("notes")].map(String::from));
+    expected.sort();
+    assert_eq!(
+        removed, expected,
+        "only orphans, emptied `__pycache__` and leftovers"
     );
     for kept in [
         "data/readme.txt",

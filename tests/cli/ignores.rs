@@ -406,3 +406,23 @@ fn probe_tag_falls_back_when_python3_cannot_tell() {
     );
     assert!(clean_with("*.cpython-99.pyc", Some("echo cpython-99")));
 }
+
+/// A negation in the root `.gitignore` that no configured entry can override is
+/// said so; only a nested file's negation asks to edit that file.
+#[test]
+fn a_root_negation_without_a_covering_entry() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "__pycache__/\n*.pyc\n!*.pyc\n")
+        .write("app.py", "")
+        .write("pyhygiene.toml", "ignore-entries = [\"__pycache__/\"]\n")
+        .add(&[".gitignore"]);
+    assert_eq!(
+        coverage(&repo),
+        quads(&[(
+            "PYH102",
+            ".gitignore",
+            "legacy `.pyc` files beside their sources are un-ignored by `.gitignore:3` (`!*.pyc`) in `./`; no `ignore-entries` line would cover them",
+            "-"
+        )])
+    );
+}

@@ -1,6 +1,8 @@
 //! The pre-commit integration, proven with the real `pre-commit` from PyPI
 //! (`scripts/test` installs it into target/test-venv): `pre-commit try-repo`
-//! builds this repository's hooks with cargo and runs them in a temp repository.
+//! installs this repository's hooks and runs them in a temp repository — the
+//! `language: python` ones from the wheel with no Rust toolchain on PATH, the
+//! `-src` ones built with cargo.
 
 #[path = "cli/common.rs"]
 #[allow(dead_code)]
@@ -19,10 +21,15 @@ fn try_repo(repo: &Repo, hook: &str) -> Run {
     let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
     let mut cmd = Command::new(pre_commit());
     isolate(&mut cmd);
+    // Reuse the hook environment and cargo's build between runs and test runs.
+    cmd.env("PRE_COMMIT_HOME", target.join("pre-commit-home"));
+    try_repo_with(repo, hook, cmd)
+}
+
+fn try_repo_with(repo: &Repo, hook: &str, mut cmd: Command) -> Run {
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target");
     cmd.current_dir(&repo.root)
         .args(["try-repo", env!("CARGO_MANIFEST_DIR"), hook])
-        // Reuse the hook environment and cargo's build between runs and test runs.
-        .env("PRE_COMMIT_HOME", target.join("pre-commit-home"))
         .env("CARGO_TARGET_DIR", target.join("pre-commit-build"))
         .env("PRE_COMMIT_COLOR", "never");
     output_to_run(cmd.output().unwrap())
@@ -54,10 +61,12 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     repo.with_gitignore();
     with_live_cache(&repo);
     repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
-    let run = try_repo(&repo, "pyhygiene");
+    let run = try_repo(&repo, "pyhygiene-src");
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
-        run.stdout.contains("pyhygiene (check)....") && run.stdout.contains("Failed"),
+        run.stdout
+            .contains("pyhygiene (check, built from source)....")
+            && run.stdout.contains("Failed"),
         "{}",
         run.stdout
     );
@@ -80,7 +89,7 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     clean.with_gitignore();
     with_live_cache(&clean);
     clean.add(&["pkg/__init__.py", "pkg/m.py"]);
-    let run = try_repo(&clean, "pyhygiene");
+    let run = try_repo(&clean, "pyhygiene-src");
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("Passed"), "{}", run.stdout);
 
@@ -91,7 +100,7 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     let repo = Repo::new();
     with_live_cache(&repo);
     repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
-    let first = try_repo(&repo, "pyhygiene-fix");
+    let first = try_repo(&repo, "pyhygiene-fix-src");
     assert_eq!(first.code, 1, "{}\n{}", first.stdout, first.stderr);
     assert!(
         first.stdout.contains(
@@ -111,7 +120,7 @@ fn check_and_fix_hooks_with_real_pre_commit() {
         "A  .gitignore\nA  pkg/__init__.py\nA  pkg/m.py\n",
         "everything the fix did is staged for the re-commit"
     );
-    let second = try_repo(&repo, "pyhygiene-fix");
+    let second = try_repo(&repo, "pyhygiene-fix-src");
     assert_eq!(second.code, 0, "{}\n{}", second.stdout, second.stderr);
     assert!(second.stdout.contains("Passed"), "{}", second.stdout);
     repo.commit("the user's re-commit");
@@ -129,5 +138,47 @@ fn check_and_fix_hooks_with_real_pre_commit() {
         (0, "No problems found.\n"),
         "{}",
         fresh.stderr
+    );
+}
+
+/// The `language: python` hook installs the prebuilt wheel: with no cargo or
+/// rustc on PATH (and empty `CARGO_HOME`/`RUSTUP_HOME`), pip resolving `pyhygiene`
+/// from the local wheels folder only, into a cold pre-commit cache.
+#[test]
+#[ignore = "needs the wheel and pre-commit; scripts/test provides both"]
+fn python_hook_installs_without_rust_and_fails_a_committed_pyc() {
+    let wheels = std::env::var_os("PYHYGIENE_TEST_WHEELS")
+        .expect("PYHYGIENE_TEST_WHEELS: run through scripts/test");
+    let cold = tempfile::tempdir().unwrap();
+    let repo = Repo::new();
+    repo.with_gitignore();
+    with_live_cache(&repo);
+    let cache = &format!("pkg/__pycache__/m.{}.pyc", common::tag());
+    repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
+    let mut cmd = Command::new(pre_commit());
+    isolate(&mut cmd);
+    cmd.env("PRE_COMMIT_HOME", cold.path().join("home"))
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("CARGO_HOME", cold.path().join("no-cargo"))
+        .env("RUSTUP_HOME", cold.path().join("no-rustup"))
+        .env("PIP_FIND_LINKS", &wheels)
+        .env("PIP_NO_INDEX", "1")
+        .env("PIP_DISABLE_PIP_VERSION_CHECK", "1");
+    let started = std::time::Instant::now();
+    let run = try_repo_with(&repo, "pyhygiene", cmd);
+    eprintln!(
+        "cold install and run of the python hook: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("pyhygiene (check)....") && run.stdout.contains("Failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("error[PYH001] tracked-bytecode"),
+        "{}",
+        run.stdout
     );
 }

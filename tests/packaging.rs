@@ -1,0 +1,166 @@
+//! pyhygiene as Python users install it: one version number in the repository,
+//! the maturin wheel installed with pip and uv and run with no Rust toolchain.
+//! The wheel tests need `scripts/test`, which builds the wheel once.
+
+#[path = "cli/common.rs"]
+#[allow(dead_code)]
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::{isolate, output_to_run, Repo, Run};
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn toml_file(relative: &str) -> toml::Value {
+    let text = std::fs::read_to_string(manifest_dir().join(relative)).unwrap();
+    toml::from_str(&text).unwrap()
+}
+
+/// Cargo.toml holds the version; the wheel takes it from there (maturin's dynamic
+/// version), and the pre-commit placeholder's version and pin must match it.
+#[test]
+fn one_version_number_in_the_repository() {
+    let cargo = toml_file("Cargo.toml");
+    let version = cargo["package"]["version"].as_str().unwrap();
+    let wheel = toml_file("python/pyproject.toml");
+    assert_eq!(wheel["project"]["name"].as_str(), Some("pyhygiene"));
+    assert!(
+        wheel["project"].get("version").is_none(),
+        "no second version"
+    );
+    let dynamic: Vec<&str> = wheel["project"]["dynamic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(dynamic.contains(&"version"), "{dynamic:?}");
+    assert_eq!(wheel["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
+    assert_eq!(
+        wheel["tool"]["maturin"]["manifest-path"].as_str(),
+        Some("../Cargo.toml")
+    );
+    let shim = toml_file("pyproject.toml");
+    assert_eq!(shim["project"]["version"].as_str(), Some(version));
+    assert_eq!(
+        shim["project"]["dependencies"],
+        toml::Value::Array(vec![format!("pyhygiene=={version}").into()]),
+        "the hooks install exactly this release's wheel"
+    );
+}
+
+/// The wheels folder `scripts/test` built (`None` under a plain `cargo test`).
+fn wheels() -> PathBuf {
+    PathBuf::from(
+        std::env::var_os("PYHYGIENE_TEST_WHEELS")
+            .expect("PYHYGIENE_TEST_WHEELS: run through scripts/test, which builds the wheel"),
+    )
+}
+
+fn wheel() -> PathBuf {
+    std::fs::read_dir(wheels())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("pyhygiene-") && name.ends_with(".whl")
+        })
+        .expect("a pyhygiene wheel")
+}
+
+/// A PATH without cargo or rustc: only the system folders.
+const NO_RUST_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+fn run(cmd: &mut Command) -> Run {
+    isolate(cmd);
+    output_to_run(cmd.output().unwrap())
+}
+
+/// A repository with a committed cache: `pyhygiene check` must fail on it.
+fn repo_with_tracked_pyc() -> Repo {
+    let repo = Repo::new();
+    repo.with_gitignore()
+        .write("m.py", "")
+        .write("m.pyc", "x")
+        .add(&["m.py", "m.pyc"]);
+    repo
+}
+
+fn assert_finds_the_pyc(run: &Run) {
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("error[PYH001] tracked-bytecode: Compiled Python bytecode is tracked by git"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+#[ignore = "needs the wheel; scripts/test builds it"]
+fn wheel_installs_with_pip_and_runs_without_rust() {
+    let venv = tempfile::tempdir().unwrap();
+    let status = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(venv.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let install = run(Command::new(venv.path().join("bin/pip"))
+        .args(["install", "--quiet", "--no-index", "--find-links"])
+        .arg(wheels())
+        .arg("pyhygiene"));
+    assert_eq!(install.code, 0, "{}", install.stderr);
+    let repo = repo_with_tracked_pyc();
+    let check = run(Command::new(venv.path().join("bin/pyhygiene"))
+        .arg("check")
+        .current_dir(&repo.root)
+        .env("PATH", NO_RUST_PATH));
+    assert_finds_the_pyc(&check);
+}
+
+#[test]
+#[ignore = "needs the wheel and uv; scripts/test provides both"]
+fn uv_tool_install_and_uvx_run_the_wheel() {
+    let uv = common::test_venv().join("bin/uv");
+    let home = tempfile::tempdir().unwrap();
+    let uv_env = |cmd: &mut Command| {
+        cmd.env("UV_TOOL_DIR", home.path().join("tools"))
+            .env("UV_TOOL_BIN_DIR", home.path().join("bin"))
+            .env("UV_CACHE_DIR", home.path().join("cache"))
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .env("UV_NO_INDEX", "1")
+            .env_remove("VIRTUAL_ENV");
+    };
+    let mut install = Command::new(&uv);
+    uv_env(install.args(["tool", "install"]).arg(wheel()));
+    let install = run(&mut install);
+    assert_eq!(install.code, 0, "{}", install.stderr);
+    let repo = repo_with_tracked_pyc();
+    let check = run(Command::new(home.path().join("bin/pyhygiene"))
+        .arg("check")
+        .current_dir(&repo.root)
+        .env("PATH", NO_RUST_PATH));
+    assert_finds_the_pyc(&check);
+
+    let mut uvx = Command::new(&uv);
+    uv_env(
+        uvx.args(["tool", "run", "--from"])
+            .arg(wheel())
+            .args(["pyhygiene", "--version"]),
+    );
+    let version = run(&mut uvx);
+    assert_eq!(
+        (version.code, version.stdout.as_str()),
+        (
+            0,
+            format!("pyhygiene {}\n", env!("CARGO_PKG_VERSION")).as_str()
+        ),
+        "{}",
+        version.stderr
+    );
+}

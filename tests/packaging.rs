@@ -164,3 +164,105 @@ fn uv_tool_install_and_uvx_run_the_wheel() {
         version.stderr
     );
 }
+
+/// The action's shell steps, run as the runner does (`tests/data/run_action.py`),
+/// against the local wheel: it installs into `$RUNNER_TEMP`, puts itself on
+/// `GITHUB_PATH`, prints annotations, and writes the SARIF log it uploads.
+#[test]
+#[ignore = "needs the wheel and the test venv (PyYAML); scripts/test provides both"]
+fn action_steps_install_the_wheel_and_annotate() {
+    let repo = repo_with_tracked_pyc();
+    let runner_temp = tempfile::tempdir().unwrap();
+    let inputs = serde_json::json!({
+        "version": wheel().to_str().unwrap(),
+        "sarif": "true",
+    });
+    let mut cmd = Command::new(common::test_venv().join("bin/python"));
+    cmd.arg(manifest_dir().join("tests/data/run_action.py"))
+        .arg(manifest_dir().join("action.yml"))
+        .arg(inputs.to_string())
+        .arg(&repo.root)
+        .arg(runner_temp.path())
+        .env("PATH", NO_RUST_PATH)
+        .env("PIP_NO_INDEX", "1");
+    let ran = run(&mut cmd);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let steps: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let steps = steps.as_array().unwrap();
+    assert_eq!(steps.len(), 4);
+    assert_eq!(steps[0]["exit"], 0, "install: {}", steps[0]["stderr"]);
+    assert_eq!(steps[1]["exit"], 1, "the committed .pyc fails the step");
+    assert_eq!(
+        steps[1]["stdout"],
+        "::error file=m.pyc,title=PYH001::m.pyc: legacy bytecode is tracked by git\n\
+         ::warning file=m.pyc,title=PYH203::m.pyc: legacy bytecode beside `m.py`\n"
+    );
+    assert_eq!(
+        steps[2]["exit"], 0,
+        "SARIF after a failure: {}",
+        steps[2]["stderr"]
+    );
+    let log = runner_temp.path().join("pyhygiene.sarif");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&log).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "PYH001");
+    assert_eq!(
+        steps[3]["uses"].as_str().unwrap(),
+        "github/codeql-action/upload-sarif@v3"
+    );
+    assert_eq!(
+        steps[3]["with"],
+        serde_json::json!({ "sarif_file": log.to_str().unwrap(), "category": "pyhygiene" })
+    );
+    // Without `sarif`, nothing is written or uploaded.
+    let quiet = tempfile::tempdir().unwrap();
+    let inputs = serde_json::json!({ "version": wheel().to_str().unwrap() });
+    let mut cmd = Command::new(common::test_venv().join("bin/python"));
+    cmd.arg(manifest_dir().join("tests/data/run_action.py"))
+        .arg(manifest_dir().join("action.yml"))
+        .arg(inputs.to_string())
+        .arg(&repo.root)
+        .arg(quiet.path())
+        .env("PATH", NO_RUST_PATH)
+        .env("PIP_NO_INDEX", "1");
+    let ran = run(&mut cmd);
+    let steps: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(steps[2]["skipped"], true);
+    assert_eq!(steps[3]["skipped"], true);
+}
+
+/// The action and the release workflow pass GitHub's schemas (vendored in
+/// check-jsonschema: no network), and a broken file does not.
+#[test]
+#[ignore = "needs check-jsonschema from the test venv; scripts/test installs it"]
+fn action_and_workflows_pass_the_offline_linter() {
+    let lint = |schema: &str, file: &std::path::Path| {
+        run(
+            Command::new(common::test_venv().join("bin/check-jsonschema"))
+                .args(["--builtin-schema", schema])
+                .arg(file),
+        )
+    };
+    let action = lint("vendor.github-actions", &manifest_dir().join("action.yml"));
+    assert_eq!(action.code, 0, "{}{}", action.stdout, action.stderr);
+    for entry in std::fs::read_dir(manifest_dir().join(".github/workflows")).unwrap() {
+        let file = entry.unwrap().path();
+        let workflow = lint("vendor.github-workflows", &file);
+        assert_eq!(
+            workflow.code,
+            0,
+            "{}: {}{}",
+            file.display(),
+            workflow.stdout,
+            workflow.stderr
+        );
+    }
+    let broken = tempfile::tempdir().unwrap();
+    let file = broken.path().join("broken.yml");
+    std::fs::write(
+        &file,
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    stepz: []\n",
+    )
+    .unwrap();
+    assert_ne!(lint("vendor.github-workflows", &file).code, 0);
+}

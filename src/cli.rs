@@ -29,6 +29,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show a rule's explanation.
     Explain(ExplainArgs),
+    /// Protect a repository: add the pyhygiene hook to `.pre-commit-config.yaml`
+    /// (and with `--github`, a workflow). Only creates or appends; never overwrites.
+    Init(InitArgs),
     /// Print a shell completion script (`pyhygiene completions bash > …`).
     Completions {
         #[arg(value_enum)]
@@ -68,6 +71,21 @@ pub struct FixArgs {
 
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository to set up (default: the git work tree around the current folder).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Also write `.github/workflows/pyhygiene.yml`, which runs the pyhygiene Action.
+    #[arg(long)]
+    pub github: bool,
+
+    /// Print the changes as a diff and change nothing; exit 1 when there is something to change.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

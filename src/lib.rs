@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod error;
 pub mod fix;
+pub mod init;
 pub mod lint;
 pub mod progress;
 pub mod pyc;
@@ -20,7 +21,9 @@ pub mod settings;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use cli::{CheckArgs, Cli, ColorChoice, Command, CommonArgs, FixArgs, OutputFormat, RulesFormat};
+use cli::{
+    CheckArgs, Cli, ColorChoice, Command, CommonArgs, FixArgs, InitArgs, OutputFormat, RulesFormat,
+};
 use diagnostic::Severity;
 use error::Error;
 use lint::{Outcome, Scope};
@@ -66,6 +69,7 @@ pub fn run(cli: Cli) -> Result<Status, Error> {
         Some(Command::Fix(args)) => fix(&args),
         Some(Command::Rules(args)) => list_rules(args.format),
         Some(Command::Explain(args)) => explain(&args.code),
+        Some(Command::Init(args)) => init_repository(&args),
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "pyhygiene", &mut std::io::stdout());
@@ -329,6 +333,85 @@ fn report(session: &Session, outcome: &Outcome, common: &CommonArgs) -> Result<(
     }
     out.flush()?;
     Ok(())
+}
+
+/// `pyhygiene init`: add the hook (and the workflow), creating or appending only.
+fn init_repository(args: &InitArgs) -> Result<Status, Error> {
+    let (root, _) = match &args.root {
+        Some(dir) => Root::discover(Some(dir))?,
+        None => Root::discover_for(&[])?,
+    };
+    root.refuse_fix_root(args.root.is_some())?;
+    let mut out = String::new();
+    let mut pending = false;
+    let mut changed = Vec::new();
+    let mut write = |name: &str, old: Option<&[u8]>, new: &[u8]| -> Result<(), Error> {
+        if args.dry_run {
+            out.push_str(&fix::gitignore::unified_diff(name, old, new));
+        } else {
+            let path = root.path.join(name);
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            fix::gitignore::write_appended(&path, old, new)
+                .map_err(|e| Error::Fix(format!("cannot write {name}: {e}")))?;
+        }
+        changed.push(name.to_owned());
+        Ok(())
+    };
+    let config = ".pre-commit-config.yaml";
+    let existing = match std::fs::read(root.path.join(config)) {
+        Ok(bytes) => Some(bytes),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(Error::Fix(format!("cannot read {config}: {err}"))),
+    };
+    let mut notes = String::new();
+    match init::plan_pre_commit(existing.as_deref()) {
+        init::Edit::Create(text) => write(config, None, text.as_bytes())?,
+        init::Edit::Append(bytes) => write(config, existing.as_deref(), &bytes)?,
+        init::Edit::AlreadyThere => {
+            notes.push_str(&format!("{config} already runs pyhygiene: left alone\n"))
+        }
+        init::Edit::CannotEdit(why) => {
+            pending = true;
+            notes.push_str(&format!(
+                "Did not edit {config}: {why}. Add this entry under `repos:`:\n\n{}\n",
+                init::hook_entry(2, "\n")
+            ));
+        }
+    }
+    if args.github {
+        let workflow = ".github/workflows/pyhygiene.yml";
+        if root.path.join(workflow).symlink_metadata().is_ok() {
+            notes.push_str(&format!("{workflow} exists: left alone\n"));
+        } else {
+            write(workflow, None, init::github_workflow().as_bytes())?;
+        }
+    }
+    let mut report = out;
+    if !args.dry_run {
+        for name in &changed {
+            let verb = if name == config && existing.is_some() {
+                "Added the pyhygiene hook to"
+            } else {
+                "Created"
+            };
+            report.push_str(&format!("{verb} {name}\n"));
+        }
+    }
+    report.push_str(&notes);
+    if !changed.is_empty() && !args.dry_run {
+        report.push_str(&format!(
+            "Next: `pre-commit install`, then commit {}\n",
+            changed.join(" and ")
+        ));
+    }
+    reader_may_leave(write_flushed(&mut std::io::stdout(), report.as_bytes()))?;
+    Ok(if pending || (args.dry_run && !changed.is_empty()) {
+        Status::Failed
+    } else {
+        Status::Clean
+    })
 }
 
 fn list_rules(format: RulesFormat) -> Result<Status, Error> {

@@ -266,3 +266,40 @@ fn action_and_workflows_pass_the_offline_linter() {
     .unwrap();
     assert_ne!(lint("vendor.github-workflows", &file).code, 0);
 }
+
+/// What `pyhygiene init --github` writes is valid for the real pre-commit
+/// (`validate-config`) and for GitHub's workflow schema, created and appended.
+#[test]
+#[ignore = "needs pre-commit and check-jsonschema from the test venv; scripts/test installs them"]
+fn init_output_passes_pre_commit_and_the_workflow_schema() {
+    let validate = |repo: &Repo| {
+        run(Command::new(common::test_venv().join("bin/pre-commit"))
+            .args(["validate-config", ".pre-commit-config.yaml"])
+            .current_dir(&repo.root))
+    };
+    let fresh = Repo::new();
+    assert_eq!(fresh.run(["init", "--github"]).code, 0);
+    let valid = validate(&fresh);
+    assert_eq!(valid.code, 0, "{}{}", valid.stdout, valid.stderr);
+    let workflow = run(
+        Command::new(common::test_venv().join("bin/check-jsonschema"))
+            .args(["--builtin-schema", "vendor.github-workflows"])
+            .arg(fresh.path(".github/workflows/pyhygiene.yml")),
+    );
+    assert_eq!(workflow.code, 0, "{}{}", workflow.stdout, workflow.stderr);
+
+    let existing = Repo::new();
+    existing.write(
+        ".pre-commit-config.yaml",
+        "default_stages: [pre-commit]\nrepos:\n-   repo: local\n    hooks:\n    -   id: x\n        name: x\n        entry: 'true'\n        language: system\n",
+    );
+    assert_eq!(existing.run(["init"]).code, 0);
+    let valid = validate(&existing);
+    assert_eq!(valid.code, 0, "{}{}", valid.stdout, valid.stderr);
+    // The broken control: pre-commit does reject a bad config.
+    existing.write(
+        ".pre-commit-config.yaml",
+        "repos:\n- repo: local\n  hookz: []\n",
+    );
+    assert_ne!(validate(&existing).code, 0);
+}

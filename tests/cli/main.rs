@@ -10,6 +10,7 @@ mod examples;
 mod fix;
 mod formats;
 mod ignores;
+mod init;
 mod leftovers;
 mod property;
 mod review;

@@ -51,6 +51,14 @@ fn one_version_number_in_the_repository() {
         toml::Value::Array(vec![format!("pyhygiene=={version}").into()]),
         "the hooks install exactly this release's wheel"
     );
+    // The Action installs this release by default.
+    let action = std::fs::read_to_string(manifest_dir().join("action.yml")).unwrap();
+    let default = action
+        .lines()
+        .skip_while(|l| l.trim() != "version:")
+        .find_map(|l| l.trim().strip_prefix("default: "))
+        .expect("the version input has a default");
+    assert_eq!(default, format!("\"{version}\""));
 }
 
 /// The wheels folder `scripts/test` built (`None` under a plain `cargo test`).

@@ -311,3 +311,24 @@ fn init_output_passes_pre_commit_and_the_workflow_schema() {
     );
     assert_ne!(validate(&existing).code, 0);
 }
+
+/// `pip install ./python` builds from source through PEP 517 (maturin, cargo).
+#[test]
+#[ignore = "needs maturin from the test venv; scripts/test installs it"]
+fn source_install_builds_through_pep_517() {
+    let target = tempfile::tempdir().unwrap();
+    let venv_bin = common::test_venv().join("bin");
+    let path = format!("{}:{}", venv_bin.display(), std::env::var("PATH").unwrap());
+    let install = run(Command::new(venv_bin.join("pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check"])
+        .args(["--no-build-isolation", "--no-deps", "--target"])
+        .arg(target.path())
+        .arg(manifest_dir().join("python"))
+        .env("PATH", path));
+    assert_eq!(install.code, 0, "{}", install.stderr);
+    let version = run(&mut Command::new(target.path().join("bin/pyhygiene")).arg("--version"));
+    assert_eq!(
+        version.stdout,
+        format!("pyhygiene {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}

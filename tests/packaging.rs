@@ -326,7 +326,7 @@ fn source_install_builds_through_pep_517() {
         .arg(manifest_dir().join("python"))
         .env("PATH", path));
     assert_eq!(install.code, 0, "{}", install.stderr);
-    let version = run(&mut Command::new(target.path().join("bin/pyhygiene")).arg("--version"));
+    let version = run(Command::new(target.path().join("bin/pyhygiene")).arg("--version"));
     assert_eq!(
         version.stdout,
         format!("pyhygiene {}\n", env!("CARGO_PKG_VERSION"))

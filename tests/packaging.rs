@@ -173,6 +173,26 @@ fn uv_tool_install_and_uvx_run_the_wheel() {
     );
 }
 
+#[test]
+#[ignore = "needs the wheel and pipx; scripts/test provides both"]
+fn pipx_installs_the_wheel() {
+    let home = tempfile::tempdir().unwrap();
+    let install = run(Command::new(common::test_venv().join("bin/pipx"))
+        .arg("install")
+        .arg(wheel())
+        .env("PIPX_HOME", home.path().join("home"))
+        .env("PIPX_BIN_DIR", home.path().join("bin"))
+        .env("PIPX_MAN_DIR", home.path().join("man"))
+        .env("PIP_NO_INDEX", "1"));
+    assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
+    let repo = repo_with_tracked_pyc();
+    let check = run(Command::new(home.path().join("bin/pyhygiene"))
+        .arg("check")
+        .current_dir(&repo.root)
+        .env("PATH", NO_RUST_PATH));
+    assert_finds_the_pyc(&check);
+}
+
 /// The action's shell steps, run as the runner does (`tests/data/run_action.py`),
 /// against the local wheel: it installs into `$RUNNER_TEMP`, puts itself on
 /// `GITHUB_PATH`, prints annotations, and writes the SARIF log it uploads.

@@ -745,3 +745,35 @@ fn an_unreadable_gitignore_is_reported_once() {
     let reason = "could not read .gitignore: Permission denied (os error 13)";
     assert_eq!(run.stderr.matches(reason).count(), 1, "{}", run.stderr);
 }
+
+/// `init` never replaces a `.pre-commit-config.yaml` it cannot read.
+#[test]
+fn init_never_replaces_an_unreadable_config() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::new();
+    repo.write(
+        ".pre-commit-config.yaml",
+        "repos:\n- repo: local\n  hooks: []\n",
+    );
+    let status = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&repo.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let config = repo.path(".pre-commit-config.yaml");
+    std::os::unix::fs::chown(&config, Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let run = run_as_nobody(&repo.root, &["init"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot read .pre-commit-config.yaml: Permission denied"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "repos:\n- repo: local\n  hooks: []\n"
+    );
+}

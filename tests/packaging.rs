@@ -98,6 +98,17 @@ fn repo_with_tracked_pyc() -> Repo {
     repo
 }
 
+/// The installed binary, run with no Rust toolchain on PATH, fails on a
+/// committed `.pyc`.
+fn assert_installed_binary_works(binary: &std::path::Path) {
+    let repo = repo_with_tracked_pyc();
+    let check = run(Command::new(binary)
+        .arg("check")
+        .current_dir(&repo.root)
+        .env("PATH", NO_RUST_PATH));
+    assert_finds_the_pyc(&check);
+}
+
 fn assert_finds_the_pyc(run: &Run) {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(
@@ -123,12 +134,7 @@ fn wheel_installs_with_pip_and_runs_without_rust() {
         .arg(wheels())
         .arg("pyhygiene"));
     assert_eq!(install.code, 0, "{}", install.stderr);
-    let repo = repo_with_tracked_pyc();
-    let check = run(Command::new(venv.path().join("bin/pyhygiene"))
-        .arg("check")
-        .current_dir(&repo.root)
-        .env("PATH", NO_RUST_PATH));
-    assert_finds_the_pyc(&check);
+    assert_installed_binary_works(&venv.path().join("bin/pyhygiene"));
 }
 
 #[test]
@@ -148,12 +154,7 @@ fn uv_tool_install_and_uvx_run_the_wheel() {
     uv_env(install.args(["tool", "install"]).arg(wheel()));
     let install = run(&mut install);
     assert_eq!(install.code, 0, "{}", install.stderr);
-    let repo = repo_with_tracked_pyc();
-    let check = run(Command::new(home.path().join("bin/pyhygiene"))
-        .arg("check")
-        .current_dir(&repo.root)
-        .env("PATH", NO_RUST_PATH));
-    assert_finds_the_pyc(&check);
+    assert_installed_binary_works(&home.path().join("bin/pyhygiene"));
 
     let mut uvx = Command::new(&uv);
     uv_env(
@@ -185,12 +186,7 @@ fn pipx_installs_the_wheel() {
         .env("PIPX_MAN_DIR", home.path().join("man"))
         .env("PIP_NO_INDEX", "1"));
     assert_eq!(install.code, 0, "{}{}", install.stdout, install.stderr);
-    let repo = repo_with_tracked_pyc();
-    let check = run(Command::new(home.path().join("bin/pyhygiene"))
-        .arg("check")
-        .current_dir(&repo.root)
-        .env("PATH", NO_RUST_PATH));
-    assert_finds_the_pyc(&check);
+    assert_installed_binary_works(&home.path().join("bin/pyhygiene"));
 }
 
 /// The action's shell steps, run as the runner does (`tests/data/run_action.py`),

@@ -534,6 +534,16 @@ fn tracked_bytecode_in_skipped_folders_leaves_the_folders_untouched() {
 
 /// Run the binary as the unprivileged user `nobody` (tests run as root, for whom
 /// `chmod 000` changes nothing).
+/// Hand a git repository to `nobody`, so git runs there as that user.
+fn give_to_nobody(repo: &Repo) {
+    let status = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&repo.root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 fn run_as_nobody(dir: &Path, args: &[&str]) -> crate::common::Run {
     let mut cmd = std::process::Command::new("setpriv");
     crate::common::isolate(&mut cmd);
@@ -729,12 +739,7 @@ fn an_unreadable_gitignore_is_reported_once() {
         .add(&[".gitignore", "app.py"])
         .write("sub/.gitignore", "*.py[cod]\n")
         .write("sub/m.py", "");
-    let status = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(&repo.root)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    give_to_nobody(&repo);
     std::os::unix::fs::chown(repo.path(".gitignore"), Some(0), Some(0)).unwrap();
     std::fs::set_permissions(
         repo.path(".gitignore"),
@@ -755,12 +760,7 @@ fn init_never_replaces_an_unreadable_config() {
         ".pre-commit-config.yaml",
         "repos:\n- repo: local\n  hooks: []\n",
     );
-    let status = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(&repo.root)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    give_to_nobody(&repo);
     let config = repo.path(".pre-commit-config.yaml");
     std::os::unix::fs::chown(&config, Some(0), Some(0)).unwrap();
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o000)).unwrap();

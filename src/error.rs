@@ -75,10 +75,6 @@ pub enum Error {
     #[diagnostic(code(pyhygiene::git), help("is git installed and on PATH?"))]
     GitSpawn(#[source] std::io::Error),
 
-    #[error("cannot walk {}: {message}", shown(path))]
-    #[diagnostic(code(pyhygiene::walk))]
-    Walk { path: PathBuf, message: String },
-
     #[error("{0}")]
     #[diagnostic(code(pyhygiene::fix))]
     Fix(String),

@@ -114,14 +114,6 @@ pub struct Worktree {
 }
 
 impl Worktree {
-    pub fn has_source(&self, path: &Path) -> bool {
-        self.contains_source(path.as_os_str().as_bytes())
-    }
-
-    fn contains_source(&self, path: &[u8]) -> bool {
-        self.sources.iter().any(|set| set.contains(path))
-    }
-
     /// The deleted-package leftover at `path`, or the one holding it.
     pub fn leftover(&self, path: &Path) -> Option<&Leftover> {
         // Sorted by path: a folder's descendants follow it directly.

@@ -1,4 +1,5 @@
-//! Regression tests for the findings of the first code review (numbers cite it).
+//! Edge cases of roots, scopes and the fixer: roots inside skipped folders, names a
+//! `.gitignore` cannot hold, symlinked sources, nested repositories, broken pipes.
 
 use std::process::Command;
 
@@ -8,7 +9,7 @@ fn index(repo: &Repo) -> String {
     repo.git(["ls-files", "--stage"])
 }
 
-/// Review 1: a root inside `.git` or a virtualenv is refused, nothing changed.
+/// A root inside `.git` or a virtualenv is refused, nothing changed.
 #[test]
 fn roots_inside_skipped_folders_are_refused() {
     let repo = Repo::new();
@@ -37,7 +38,7 @@ fn roots_inside_skipped_folders_are_refused() {
         .is_file());
 }
 
-/// Review 2: a `pyvenv.cfg` at the top makes the repository an environment:
+/// A `pyvenv.cfg` at the top makes the repository an environment:
 /// refused like any other, and never untracked as a whole.
 #[test]
 fn repository_that_is_an_environment_is_refused() {
@@ -53,7 +54,7 @@ fn repository_that_is_an_environment_is_refused() {
     assert_eq!(before, index(&repo));
 }
 
-/// Review 3: names a `.gitignore` line cannot hold get no entry, never a wrong one.
+/// Names a `.gitignore` line cannot hold get no entry, never a wrong one.
 #[test]
 fn line_breaks_in_names_never_reach_gitignore() {
     let repo = Repo::new();
@@ -106,7 +107,7 @@ fn useless_entries_are_not_appended_again_and_again() {
     );
 }
 
-/// Review 5: a `.gitignore` that cannot be replaced stops the fix before the index changes.
+/// A `.gitignore` that cannot be replaced stops the fix before the index changes.
 #[test]
 fn symlinked_gitignore_fails_before_anything_changes() {
     let outside = Repo::plain();
@@ -128,7 +129,7 @@ fn symlinked_gitignore_fails_before_anything_changes() {
     );
 }
 
-/// Review 6: `--root SUBDIR` is a scope inside the work tree; parent `.gitignore` files count.
+/// `--root SUBDIR` is a scope inside the work tree; parent `.gitignore` files count.
 #[test]
 fn root_subfolder_sees_parent_gitignore() {
     let repo = Repo::new();
@@ -146,7 +147,7 @@ fn root_subfolder_sees_parent_gitignore() {
     );
 }
 
-/// Review 8: a symlinked source still owns its cache.
+/// A symlinked source still owns its cache.
 #[test]
 fn symlinked_sources_are_sources() {
     let repo = Repo::new();
@@ -221,7 +222,7 @@ fn scoped_check_keeps_ignore_findings_of_exposed_folders() {
     );
 }
 
-/// Review 10: another repository inside this one is not this one's business.
+/// Another repository inside this one is not this one's business.
 #[test]
 fn nested_repositories_are_left_alone() {
     let repo = Repo::new();
@@ -250,7 +251,7 @@ fn nested_repositories_are_left_alone() {
     );
 }
 
-/// Review, minor: `pyhygiene check | head -1` still fails the pipeline on errors.
+/// `pyhygiene check | head -1` still fails the pipeline on errors.
 #[test]
 fn broken_pipe_keeps_the_exit_status() {
     let repo = Repo::new();

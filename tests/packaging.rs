@@ -189,6 +189,18 @@ fn pipx_installs_the_wheel() {
     assert_installed_binary_works(&home.path().join("bin/pyhygiene"));
 }
 
+/// Replay `action.yml`'s steps with `tests/data/run_action.py` in `repo`.
+fn run_action(inputs: &serde_json::Value, repo: &Repo, runner_temp: &std::path::Path) -> Run {
+    run(Command::new(common::test_venv().join("bin/python"))
+        .arg(manifest_dir().join("tests/data/run_action.py"))
+        .arg(manifest_dir().join("action.yml"))
+        .arg(inputs.to_string())
+        .arg(&repo.root)
+        .arg(runner_temp)
+        .env("PATH", NO_RUST_PATH)
+        .env("PIP_NO_INDEX", "1"))
+}
+
 /// The action's shell steps, run as the runner does (`tests/data/run_action.py`),
 /// against the local wheel: it installs into `$RUNNER_TEMP`, puts itself on
 /// `GITHUB_PATH`, prints annotations, and writes the SARIF log it uploads.
@@ -201,15 +213,7 @@ fn action_steps_install_the_wheel_and_annotate() {
         "version": wheel().to_str().unwrap(),
         "sarif": "true",
     });
-    let mut cmd = Command::new(common::test_venv().join("bin/python"));
-    cmd.arg(manifest_dir().join("tests/data/run_action.py"))
-        .arg(manifest_dir().join("action.yml"))
-        .arg(inputs.to_string())
-        .arg(&repo.root)
-        .arg(runner_temp.path())
-        .env("PATH", NO_RUST_PATH)
-        .env("PIP_NO_INDEX", "1");
-    let ran = run(&mut cmd);
+    let ran = run_action(&inputs, &repo, runner_temp.path());
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     let steps: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     let steps = steps.as_array().unwrap();
@@ -241,15 +245,7 @@ fn action_steps_install_the_wheel_and_annotate() {
     // Without `sarif`, nothing is written or uploaded.
     let quiet = tempfile::tempdir().unwrap();
     let inputs = serde_json::json!({ "version": wheel().to_str().unwrap() });
-    let mut cmd = Command::new(common::test_venv().join("bin/python"));
-    cmd.arg(manifest_dir().join("tests/data/run_action.py"))
-        .arg(manifest_dir().join("action.yml"))
-        .arg(inputs.to_string())
-        .arg(&repo.root)
-        .arg(quiet.path())
-        .env("PATH", NO_RUST_PATH)
-        .env("PIP_NO_INDEX", "1");
-    let ran = run(&mut cmd);
+    let ran = run_action(&inputs, &repo, quiet.path());
     let steps: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(steps[2]["skipped"], true);
     assert_eq!(steps[3]["skipped"], true);

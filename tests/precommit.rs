@@ -35,6 +35,21 @@ fn try_repo_with(repo: &Repo, hook: &str, mut cmd: Command) -> Run {
     output_to_run(cmd.output().unwrap())
 }
 
+/// pre-commit ran the hook named `name`, which failed with a PYH001 finding.
+fn assert_hook_failed_on_pyh001(run: &Run, name: &str) {
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(&format!("{name}....")) && run.stdout.contains("Failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("error[PYH001] tracked-bytecode"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// A package with a live cache: its source exists, so fixing untracks it and keeps it.
 fn with_live_cache(repo: &Repo) {
     repo.write("pkg/__init__.py", "")
@@ -62,19 +77,7 @@ fn check_and_fix_hooks_with_real_pre_commit() {
     with_live_cache(&repo);
     repo.add(&["pkg/__init__.py", "pkg/m.py", cache]);
     let run = try_repo(&repo, "pyhygiene-src");
-    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout
-            .contains("pyhygiene (check, built from source)....")
-            && run.stdout.contains("Failed"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("error[PYH001] tracked-bytecode"),
-        "{}",
-        run.stdout
-    );
+    assert_hook_failed_on_pyh001(&run, "pyhygiene (check, built from source)");
     assert!(
         run.stdout.contains(&format!(
             "m.{}.pyc: bytecode cache is tracked by git",
@@ -170,15 +173,5 @@ fn python_hook_installs_without_rust_and_fails_a_committed_pyc() {
         "cold install and run of the python hook: {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("pyhygiene (check)....") && run.stdout.contains("Failed"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("error[PYH001] tracked-bytecode"),
-        "{}",
-        run.stdout
-    );
+    assert_hook_failed_on_pyh001(&run, "pyhygiene (check)");
 }

@@ -182,29 +182,11 @@ impl Diagnostic {
     }
 }
 
-/// Render a relative path for people and JSON: `/`-separated, with bytes that are
-/// not UTF-8 written as `\xNN` so the exact name stays recoverable.
-pub fn display_path(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let bytes = path.as_os_str().as_bytes();
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
-        }
-    }
-    if out.is_empty() {
-        out.push('.');
-    }
-    out
-}
+pub use crate::paths::display_path;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsStr;
-    use std::os::unix::ffi::OsStrExt;
 
     /// Annotations point at files that exist: a folder or a file still to create
     /// has none, an ignore file's line only when it is known.
@@ -230,13 +212,5 @@ mod tests {
             at(0).annotated_file(),
             Some((Path::new("sub/.gitignore"), None))
         );
-    }
-
-    #[test]
-    fn non_utf8_bytes_are_escaped() {
-        let p = Path::new(OsStr::from_bytes(b"caf\xe9/m.pyc"));
-        assert_eq!(display_path(p), "caf\\xE9/m.pyc");
-        assert_eq!(display_path(Path::new("a b/c.pyc")), "a b/c.pyc");
-        assert_eq!(display_path(Path::new("")), ".");
     }
 }

@@ -10,6 +10,8 @@ pub mod error;
 pub mod fix;
 pub mod init;
 pub mod lint;
+pub mod paths;
+pub mod platform;
 pub mod progress;
 pub mod pyc;
 pub mod registry;

@@ -1,7 +1,6 @@
 //! The engine: compute each file set once, run the enabled rules, and scope,
 //! grade and sort what they find.
 
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,7 +9,7 @@ use crate::error::Error;
 use crate::registry::{FileSet, Rule};
 use crate::repo::ignores::IgnoreSet;
 use crate::repo::tracked::Tracked;
-use crate::repo::walk::{WalkOptions, Worktree};
+use crate::repo::worktree::{WalkOptions, Worktree};
 use crate::repo::{git, Root};
 use crate::rules::Context;
 use crate::settings::Settings;
@@ -189,10 +188,10 @@ pub fn lint(
         (Some(tree), true) => {
             let in_index = |path: &Path| {
                 tracked.as_ref().is_some_and(|t| {
-                    let path = path.as_os_str().as_bytes();
+                    let path = crate::paths::bytes_of(path);
                     // The index is sorted by path bytes.
                     t.entries
-                        .binary_search_by(|e| e.as_os_str().as_bytes().cmp(path))
+                        .binary_search_by(|e| crate::paths::bytes_of(e).cmp(path))
                         .is_ok()
                 })
             };

@@ -1,7 +1,6 @@
 //! Settings: defaults, then the config file, then command-line flags, validated
 //! into the form the engine uses.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -12,6 +11,7 @@ use crate::config::{Level, LoadedConfig};
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::registry::Rule;
+pub use crate::repo::exclude::Exclude;
 
 /// Tool cache folders PYH002 knows without configuration.
 pub const DEFAULT_TOOL_CACHES: &[&str] = &[
@@ -162,9 +162,11 @@ impl Settings {
         if let Some(extend) = options.and_then(|o| o.extend_exclude.as_ref()) {
             patterns.extend(extend);
         }
-        let exclude = Exclude::new(
-            patterns.iter().map(|p| (p.get_ref().as_str(), Some(*p))),
-            &spanned_err,
+        let exclude = Exclude::new(patterns.iter().map(|p| p.get_ref().as_str())).map_err(
+            |err| match err.index.map(|i| patterns[i]) {
+                Some(span) => spanned_err(span, err.message),
+                None => Error::usage(err.message),
+            },
         )?;
 
         let mut tool_caches = GlobSetBuilder::new();
@@ -344,67 +346,3 @@ fn resolve_selectors<'a>(
     Ok(selectors)
 }
 
-/// The user's `exclude` globs. A glob with a `/` matches a path relative to the
-/// root; one without matches any single file or folder name, as in `.gitignore`.
-#[derive(Debug)]
-pub struct Exclude {
-    paths: GlobSet,
-    names: GlobSet,
-}
-
-impl Exclude {
-    fn new<'a>(
-        patterns: impl Iterator<Item = (&'a str, Option<&'a Spanned<String>>)>,
-        spanned_err: &dyn Fn(&Spanned<String>, String) -> Error,
-    ) -> Result<Exclude, Error> {
-        let mut paths = GlobSetBuilder::new();
-        let mut names = GlobSetBuilder::new();
-        for (pattern, span) in patterns {
-            let trimmed = pattern.trim_end_matches('/');
-            let trimmed = trimmed.strip_prefix("./").unwrap_or(trimmed);
-            // A leading `/` anchors at the root, as in `.gitignore`: `/vendor` is the
-            // top-level `vendor` only.
-            let anchored = trimmed.starts_with('/');
-            let trimmed = trimmed.trim_start_matches('/');
-            let glob = Glob::new(trimmed).map_err(|err| {
-                let message = format!("invalid glob `{pattern}`: {}", err.kind());
-                match span {
-                    Some(span) => spanned_err(span, message),
-                    None => Error::usage(message),
-                }
-            })?;
-            if anchored || trimmed.contains('/') {
-                paths.add(glob);
-            } else {
-                names.add(glob);
-            }
-        }
-        let build = |b: GlobSetBuilder| {
-            b.build()
-                .map_err(|err| Error::usage(format!("invalid exclude: {err}")))
-        };
-        Ok(Exclude {
-            paths: build(paths)?,
-            names: build(names)?,
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.paths.is_empty() && self.names.is_empty()
-    }
-
-    /// Does the glob set match this path itself (not its parents)?
-    pub fn matches(&self, relative: &Path) -> bool {
-        (!self.paths.is_empty() && self.paths.is_match(relative))
-            || (!self.names.is_empty()
-                && relative.file_name().is_some_and(|n| self.names.is_match(n)))
-    }
-
-    /// Is this path or any of its parent folders excluded?
-    pub fn excludes(&self, relative: &Path) -> bool {
-        !self.is_empty()
-            && relative
-                .ancestors()
-                .any(|p| !p.as_os_str().is_empty() && self.matches(p))
-    }
-}

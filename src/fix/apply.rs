@@ -3,18 +3,15 @@
 
 use std::ffi::OsStr;
 use std::io::Write;
-use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
+use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 use std::process::Stdio;
-
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
-use rustix::io::Errno;
 
 use crate::error::Error;
 use crate::fix::gitignore;
 use crate::fix::plan::Plan;
-use crate::repo::walk::is_bytecode_name;
+use crate::paths::{is_bytecode_name, name_bytes};
+use crate::platform::{Dir, Kind};
 use crate::repo::{git, Root};
 
 /// One change, as reports name it.
@@ -247,7 +244,7 @@ fn untrack(root: &Root, paths: &[PathBuf], recursive: bool) -> Result<(), String
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
     let mut input = Vec::new();
     for path in paths {
-        input.extend_from_slice(path.as_os_str().as_bytes());
+        input.extend_from_slice(crate::paths::bytes_of(path));
         input.push(0);
     }
     if let Some(mut stdin) = child.stdin.take() {
@@ -354,17 +351,12 @@ fn stage_appended(root: &Root, entries: &[String]) -> Result<(), String> {
 /// Folder names never entered (SPEC §2); fixes never reach inside them.
 const NEVER_INSIDE: &[&str] = &[".git", "node_modules", "site-packages", "dist-packages"];
 
-/// A folder opened for the next step: never through a symlink, only a folder.
-const DIR_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::DIRECTORY)
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::CLOEXEC);
-
 /// The folder holding `relative`, opened from the root one component at a time:
 /// every folder on the way is a real folder (no symlink), not a skipped one, not a
-/// virtualenv. Each open is relative to the last, so no path is ever longer than
-/// one name (paths beyond `PATH_MAX` work) and nothing can be swapped in between.
-fn open_parent<'a>(root: &Path, relative: &'a Path) -> Result<(OwnedFd, &'a OsStr), Step> {
+/// virtualenv. Each open is relative to the last: on Unix no path is ever longer
+/// than one name (paths beyond `PATH_MAX` work) and nothing can be swapped in
+/// between.
+fn open_parent<'a>(root: &Path, relative: &'a Path) -> Result<(Dir, &'a [u8]), Step> {
     let components: Vec<Component<'_>> = relative.components().collect();
     let Some((last, folders)) = components.split_last() else {
         return Err(Step::Skipped("not a plain path inside the root".into()));
@@ -372,7 +364,7 @@ fn open_parent<'a>(root: &Path, relative: &'a Path) -> Result<(OwnedFd, &'a OsSt
     if !components.iter().all(|c| matches!(c, Component::Normal(_))) {
         return Err(Step::Skipped("not a plain path inside the root".into()));
     }
-    let mut dir = rustix::fs::open(root, DIR_FLAGS, Mode::empty()).map_err(failed)?;
+    let mut dir = Dir::open_nofollow(root).map_err(failed)?;
     for component in folders {
         let name = component.as_os_str();
         if NEVER_INSIDE.iter().any(|n| name == OsStr::new(n)) {
@@ -381,40 +373,38 @@ fn open_parent<'a>(root: &Path, relative: &'a Path) -> Result<(OwnedFd, &'a OsSt
                 name.to_string_lossy()
             )));
         }
-        dir = match rustix::fs::openat(&dir, name, DIR_FLAGS, Mode::empty()) {
+        let name = name_bytes(name);
+        dir = match dir.open_at(name) {
             Ok(next) => next,
-            Err(Errno::NOENT) => return Err(Step::Gone),
-            Err(Errno::LOOP | Errno::NOTDIR) => {
-                let is_link = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW)
-                    .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
-                return Err(Step::Skipped(
-                    if is_link {
-                        "a folder on the way is a symlink"
-                    } else {
-                        "a parent is not a folder"
+            Err(e) if e.kind() == ErrorKind::NotFound => return Err(Step::Gone),
+            // Why it failed, from what is there: not every system says `ELOOP`.
+            Err(e) => {
+                return Err(match dir.kind_of(name) {
+                    Ok(Kind::Symlink) => Step::Skipped("a folder on the way is a symlink".into()),
+                    Ok(Kind::File | Kind::Other) => {
+                        Step::Skipped("a parent is not a folder".into())
                     }
-                    .into(),
-                ));
+                    _ => failed(e),
+                })
             }
-            Err(e) => return Err(failed(e)),
         };
-        if rustix::fs::statat(&dir, "pyvenv.cfg", AtFlags::empty()).is_ok() {
+        if dir.stat(b"pyvenv.cfg").is_ok() {
             return Err(Step::Skipped("inside a virtual environment".into()));
         }
     }
-    Ok((dir, last.as_os_str()))
+    Ok((dir, name_bytes(last.as_os_str())))
 }
 
 /// An error that stops the run, worded as the OS words it.
-fn failed(errno: Errno) -> Step {
-    Step::Failed(std::io::Error::from(errno).to_string())
+fn failed(error: std::io::Error) -> Step {
+    Step::Failed(error.to_string())
 }
 
-/// The type of `name` in `dir`, not following a symlink; `Gone` when it is not there.
-fn type_at(dir: &OwnedFd, name: &OsStr) -> Result<FileType, Step> {
-    match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(stat) => Ok(FileType::from_raw_mode(stat.st_mode)),
-        Err(Errno::NOENT) => Err(Step::Gone),
+/// The kind of `name` in `dir`, not following a symlink; `Gone` when it is not there.
+fn kind_at(dir: &Dir, name: &[u8]) -> Result<Kind, Step> {
+    match dir.kind_of(name) {
+        Ok(kind) => Ok(kind),
+        Err(e) if e.kind() == ErrorKind::NotFound => Err(Step::Gone),
         Err(e) => Err(failed(e)),
     }
 }
@@ -428,15 +418,15 @@ fn delete_file(root: &Path, relative: &Path) -> Step {
         Ok(found) => found,
         Err(step) => return step,
     };
-    match type_at(&dir, name) {
-        Ok(FileType::RegularFile) => {}
-        Ok(FileType::Symlink) => return Step::Skipped("it is a symlink".into()),
+    match kind_at(&dir, name) {
+        Ok(Kind::File) => {}
+        Ok(Kind::Symlink) => return Step::Skipped("it is a symlink".into()),
         Ok(_) => return Step::Skipped("not a regular file".into()),
         Err(step) => return step,
     }
-    match rustix::fs::unlinkat(&dir, name, AtFlags::empty()) {
+    match dir.remove_file(name) {
         Ok(()) => Step::Done,
-        Err(Errno::NOENT) => Step::Gone,
+        Err(e) if e.kind() == ErrorKind::NotFound => Step::Gone,
         Err(e) => failed(e),
     }
 }
@@ -445,7 +435,7 @@ fn delete_file(root: &Path, relative: &Path) -> Step {
 fn check_bytecode_name(relative: &Path) -> Result<(), String> {
     let name = relative
         .file_name()
-        .map(|n| n.as_bytes())
+        .map(name_bytes)
         .unwrap_or_default();
     let in_pycache = relative.parent().and_then(Path::file_name) == Some(OsStr::new("__pycache__"));
     if is_bytecode_name(name) || (in_pycache && is_leftover_name(name)) {
@@ -474,16 +464,18 @@ fn remove_dir(root: &Path, relative: &Path, only_pycache: bool) -> Step {
         Ok(found) => found,
         Err(step) => return step,
     };
-    match type_at(&dir, name) {
-        Ok(FileType::Directory) => {}
+    match kind_at(&dir, name) {
+        Ok(Kind::Dir) => {}
         Ok(_) => return Step::Skipped("not a real folder".into()),
         Err(step) => return step,
     }
-    match rustix::fs::unlinkat(&dir, name, AtFlags::REMOVEDIR) {
+    match dir.remove_dir(name) {
         Ok(()) => Step::Done,
         // Something still inside (a file the plan did not cover): leave it.
-        Err(Errno::NOTEMPTY | Errno::EXIST) => Step::Skipped("the folder is not empty".into()),
-        Err(Errno::NOENT) => Step::Gone,
+        Err(e) if matches!(e.kind(), ErrorKind::DirectoryNotEmpty | ErrorKind::AlreadyExists) => {
+            Step::Skipped("the folder is not empty".into())
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => Step::Gone,
         Err(e) => failed(e),
     }
 }
@@ -491,6 +483,8 @@ fn remove_dir(root: &Path, relative: &Path, only_pycache: bool) -> Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
+    use crate::platform::test_support::symlink;
 
     fn skipped(reason: &str) -> Step {
         Step::Skipped(reason.into())
@@ -547,6 +541,7 @@ mod tests {
     /// Every guard on the way: skipped folders, virtualenvs, symlinked folders,
     /// files in place of folders, special files, non-empty folders.
     #[test]
+    #[cfg(unix)]
     fn refuses_what_it_must_not_touch() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -564,15 +559,15 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "").unwrap();
         }
-        std::os::unix::fs::symlink(root.join("real"), root.join("link")).unwrap();
-        std::os::unix::fs::symlink(root.join("real/m.pyc"), root.join("linked.pyc")).unwrap();
+        symlink(root.join("real"), root.join("link")).unwrap();
+        symlink(root.join("real/m.pyc"), root.join("linked.pyc")).unwrap();
         std::fs::create_dir_all(root.join("dir.pyc")).unwrap();
         std::fs::create_dir_all(root.join("p/__pycache__")).unwrap();
-        std::os::unix::fs::symlink(root.join("p"), root.join("q")).unwrap();
-        std::os::unix::fs::symlink(root.join("p/__pycache__"), root.join("r")).unwrap();
+        symlink(root.join("p"), root.join("q")).unwrap();
+        symlink(root.join("p/__pycache__"), root.join("r")).unwrap();
         std::fs::create_dir_all(root.join("s")).unwrap();
         std::fs::create_dir_all(root.join("venv/empty")).unwrap();
-        std::os::unix::fs::symlink(root.join("p/__pycache__"), root.join("s/__pycache__")).unwrap();
+        symlink(root.join("p/__pycache__"), root.join("s/__pycache__")).unwrap();
         let cases = [
             (
                 "node_modules/m.pyc",
@@ -659,34 +654,31 @@ mod tests {
 
     /// A path longer than `PATH_MAX` is reached one folder at a time.
     #[test]
+    #[cfg_attr(
+        feature = "portable",
+        ignore = "the portable implementation resolves whole paths"
+    )]
     fn deletes_beyond_path_max() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         let folder = "d".repeat(200);
         let mut relative = PathBuf::new();
-        let mut fd = rustix::fs::open(root, DIR_FLAGS, Mode::empty()).unwrap();
+        let mut dir = Dir::open(root).unwrap();
         for _ in 0..25 {
-            rustix::fs::mkdirat(&fd, folder.as_str(), Mode::from_raw_mode(0o755)).unwrap();
-            fd = rustix::fs::openat(&fd, folder.as_str(), DIR_FLAGS, Mode::empty()).unwrap();
+            dir.create_dir(folder.as_bytes()).unwrap();
+            dir = dir.open_at(folder.as_bytes()).unwrap();
             relative.push(&folder);
         }
-        rustix::fs::mkdirat(&fd, "__pycache__", Mode::from_raw_mode(0o755)).unwrap();
-        let cache = rustix::fs::openat(
-            &fd,
-            "__pycache__/m.cpython-311.pyc",
-            OFlags::CREATE | OFlags::WRONLY,
-            Mode::from_raw_mode(0o644),
-        )
-        .unwrap();
-        drop(cache);
+        dir.create_dir(b"__pycache__").unwrap();
+        dir.create_file(b"__pycache__/m.cpython-311.pyc").unwrap();
         relative.push("__pycache__");
         assert!(root.join(&relative).as_os_str().len() > 4096);
         let file = relative.join("m.cpython-311.pyc");
         assert_eq!(delete_file(root, &file), Step::Done);
         assert_eq!(remove_dir(root, &relative, true), Step::Done);
         assert_eq!(
-            rustix::fs::statat(&fd, "__pycache__", AtFlags::SYMLINK_NOFOLLOW).err(),
-            Some(Errno::NOENT)
+            dir.kind_of(b"__pycache__").unwrap_err().kind(),
+            ErrorKind::NotFound
         );
     }
 
@@ -705,6 +697,7 @@ mod tests {
     /// Preflight stops a plan that is bound to fail before anything changes, and
     /// only then: each condition alone.
     #[test]
+    #[cfg(unix)]
     fn preflight_refuses_only_what_must_fail() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -759,7 +752,7 @@ mod tests {
             "only appending cares about .gitignore"
         );
         std::fs::remove_dir(root.join(".gitignore")).unwrap();
-        std::os::unix::fs::symlink("elsewhere", root.join(".gitignore")).unwrap();
+        symlink("elsewhere", root.join(".gitignore")).unwrap();
         assert!(preflight(&git, &ignore).is_err());
     }
 

@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::platform;
+
 /// Comment line put above the appended entries.
 pub const BLOCK_HEADER: &str = "# added by pyhygiene";
 
@@ -100,10 +102,11 @@ fn push_line(out: &mut String, sign: char, line: &[u8]) {
 /// in place instead: a rename would cut the link or change the owner, and an
 /// append never rewrites an existing byte.
 pub fn write_appended(path: &Path, old: Option<&[u8]>, new: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
     let meta = regular_or_missing(path)?;
     match (meta, old) {
-        (Some(meta), Some(old)) if meta.nlink() > 1 => append_in_place(path, old, new),
+        (Some(meta), Some(old)) if platform::link_count(&meta) > 1 => {
+            append_in_place(path, old, new)
+        }
         (meta, _) => match write_atomic_as(path, new, meta.as_ref()) {
             Err(err) if err.get_ref().is_some_and(|e| e.is::<CannotKeepOwner>()) => match old {
                 Some(old) => append_in_place(path, old, new),
@@ -136,12 +139,8 @@ fn regular_or_missing(path: &Path) -> std::io::Result<Option<std::fs::Metadata>>
 /// Append `new[old.len()..]` to the file, after checking it still holds `old`.
 fn append_in_place(path: &Path, old: &[u8], new: &[u8]) -> std::io::Result<()> {
     use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(path)?;
+    let mut file =
+        platform::open_nofollow(path, std::fs::OpenOptions::new().read(true).append(true))?;
     let mut current = Vec::new();
     file.read_to_end(&mut current)?;
     if current != old || !new.starts_with(old) {
@@ -167,7 +166,6 @@ fn write_atomic_as(
     bytes: &[u8],
     meta: Option<&std::fs::Metadata>,
 ) -> std::io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let temp = dir.join(format!(".{name}.pyhygiene-{}.tmp", std::process::id()));
@@ -177,10 +175,8 @@ fn write_atomic_as(
             .create_new(true)
             .open(&temp)?;
         if let Some(meta) = meta {
-            if (meta.uid(), meta.gid()) != (file.metadata()?.uid(), file.metadata()?.gid()) {
-                std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()))
-                    .map_err(|e| std::io::Error::other(CannotKeepOwner(e)))?;
-            }
+            platform::keep_owner(&file, meta)
+                .map_err(|e| std::io::Error::other(CannotKeepOwner(e)))?;
         }
         file.write_all(bytes)?;
         file.sync_all()?;
@@ -247,12 +243,13 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
     fn atomic_write_refuses_symlinks() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("elsewhere");
         std::fs::write(&target, "x").unwrap();
         let link = dir.path().join(".gitignore");
-        std::os::unix::fs::symlink(&target, &link).unwrap();
+        crate::platform::test_support::symlink(&target, &link).unwrap();
         assert!(write_atomic(&link, b"y").is_err());
         assert_eq!(std::fs::read(&target).unwrap(), b"x");
         let folder = dir.path().join("folder");
@@ -274,6 +271,11 @@ mod tests {
 
     /// Mode, owner and group survive the atomic replace; a hard link stays one file.
     #[test]
+    #[cfg(unix)]
+    #[cfg_attr(
+        feature = "portable",
+        ignore = "owner, group and link count are not known portably"
+    )]
     fn append_keeps_mode_owner_group_and_hard_links() {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let dir = tempfile::tempdir().unwrap();

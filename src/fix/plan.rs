@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, FixKind, Safety};
@@ -188,7 +187,7 @@ fn tool_cache_entry(folder: &Path, settings: &Settings) -> Option<String> {
         .components()
         .map(|c| c.as_os_str())
         .find(|name| settings.tool_caches.is_match(name))?;
-    if name.as_bytes().ends_with(b".egg-info") {
+    if name.as_encoded_bytes().ends_with(b".egg-info") {
         Some("*.egg-info/".to_owned())
     } else {
         escape_pattern(Path::new(name)).map(|n| format!("{n}/"))
@@ -231,9 +230,8 @@ mod tests {
         assert_eq!(escape_pattern(Path::new("x ")).unwrap(), "x\\ ");
         assert_eq!(escape_pattern(Path::new("ve\nnv")), None);
         assert_eq!(escape_pattern(Path::new("a\r")), None);
-        use std::os::unix::ffi::OsStrExt;
-        assert_eq!(
-            escape_pattern(Path::new(OsStr::from_bytes(b"v\xe9nv"))),
+                assert_eq!(
+            escape_pattern(crate::paths::path(b"v\xe9nv")),
             None
         );
         for name in ["#a/b[1]*", "x ", "!neg", "we?rd"] {

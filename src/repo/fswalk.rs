@@ -1,18 +1,17 @@
-//! A parallel folder walk on `openat` and `getdents64`. Each folder is opened
-//! relative to its parent's descriptor and listed whole before its visitor runs, so
-//! the visitor can judge a folder by its full listing (a virtualenv holds
-//! `pyvenv.cfg`) and open or stat its files with one-component lookups. It does
-//! half the system work of a walk that resolves every folder from the root.
+//! A parallel folder walk over the platform's [`Dir`]. Each folder is opened
+//! relative to its parent and listed whole before its visitor runs, so the visitor
+//! can judge a folder by its full listing (a virtualenv holds `pyvenv.cfg`) and
+//! open or stat its files with one-component lookups. On Unix (`openat` and
+//! `getdents64`) it does half the system work of a walk that resolves every folder
+//! from the root.
 
-use std::ffi::OsStr;
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+pub use crate::platform::Kind;
+use crate::platform::{Dir, Lister};
 
 /// Descriptors kept for the process besides the walk's own: standard streams, the
 /// pipes of the git processes running alongside, and slack.
@@ -21,27 +20,6 @@ const RESERVED_FDS: usize = 32;
 const FDS_PER_THREAD: usize = 2;
 /// More held parents than this buys nothing: a busy walk holds a few dozen.
 const MAX_HELD_PARENTS: usize = 1024;
-
-/// The kind of an entry, never unknown: `DT_UNKNOWN` is resolved with `lstat`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    File,
-    Dir,
-    Symlink,
-    Other,
-}
-
-impl Kind {
-    fn of(file_type: FileType) -> Option<Kind> {
-        match file_type {
-            FileType::RegularFile => Some(Kind::File),
-            FileType::Directory => Some(Kind::Dir),
-            FileType::Symlink => Some(Kind::Symlink),
-            FileType::Unknown => None,
-            _ => Some(Kind::Other),
-        }
-    }
-}
 
 /// A folder's entries (without `.` and `..`), names packed in one buffer.
 #[derive(Debug, Default)]
@@ -91,7 +69,7 @@ pub struct Folder<'a> {
     pub path: &'a [u8],
     pub depth: usize,
     /// The folder, open while the visitor runs: open or stat its entries through it.
-    pub fd: BorrowedFd<'a>,
+    pub dir: &'a Dir,
     pub listing: &'a Listing,
 }
 
@@ -123,7 +101,7 @@ struct Job {
 /// A parent folder's descriptor held open for its queued children, counted against
 /// the walk's budget: a deep tree must not exhaust the process's descriptors.
 struct HeldFd {
-    fd: OwnedFd,
+    dir: Dir,
     held: Arc<AtomicUsize>,
 }
 
@@ -143,7 +121,7 @@ struct Queue {
 }
 
 struct Shared {
-    root: OwnedFd,
+    root: Dir,
     queue: Mutex<Queue>,
     ready: Condvar,
     /// Parent descriptors held now, how many may be, and the most held at once.
@@ -159,7 +137,7 @@ pub fn walk<V: Visitor>(
     make_visitor: impl Fn() -> V,
 ) -> io::Result<Vec<V>> {
     let threads = threads.max(1);
-    let budget = descriptor_limit()
+    let budget = crate::platform::open_file_limit()
         .saturating_sub(RESERVED_FDS + FDS_PER_THREAD * threads)
         .min(MAX_HELD_PARENTS);
     walk_counted(root, threads, budget, make_visitor).map(|(visitors, _)| visitors)
@@ -172,8 +150,7 @@ fn walk_counted<V: Visitor>(
     max_held: usize,
     make_visitor: impl Fn() -> V,
 ) -> io::Result<(Vec<V>, usize)> {
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-    let root = rustix::fs::open(root, flags, Mode::empty())?;
+    let root = Dir::open(root)?;
     let shared = Shared {
         root,
         queue: Mutex::new(Queue {
@@ -202,13 +179,6 @@ fn walk_counted<V: Visitor>(
     Ok((visitors, shared.peak_held.into_inner()))
 }
 
-/// The soft limit on open descriptors (a conservative guess if it cannot be read).
-fn descriptor_limit() -> usize {
-    rustix::process::getrlimit(rustix::process::Resource::Nofile)
-        .current
-        .map_or(1024, |n| usize::try_from(n).unwrap_or(usize::MAX))
-}
-
 /// Stops the other threads if this one unwinds, so a panic ends the walk (and
 /// reaches the caller) instead of leaving them waiting for its jobs forever.
 struct AbortOnPanic<'a>(&'a Shared);
@@ -226,7 +196,7 @@ impl Drop for AbortOnPanic<'_> {
 fn work<V: Visitor>(shared: &Shared, visitor: &mut V) {
     let _guard = AbortOnPanic(shared);
     let mut listing = Listing::default();
-    let mut buffer = vec![std::mem::MaybeUninit::<u8>::uninit(); 32 * 1024];
+    let mut lister = Lister::default();
     let mut descend = Vec::new();
     let mut children = Vec::new();
     loop {
@@ -250,7 +220,7 @@ fn work<V: Visitor>(shared: &Shared, visitor: &mut V) {
             visitor,
             job,
             &mut listing,
-            &mut buffer,
+            &mut lister,
             &mut descend,
             &mut children,
         );
@@ -271,18 +241,19 @@ fn visit<V: Visitor>(
     visitor: &mut V,
     job: Job,
     listing: &mut Listing,
-    buffer: &mut [std::mem::MaybeUninit<u8>],
+    lister: &mut Lister,
     descend: &mut Vec<usize>,
     children: &mut Vec<Job>,
 ) {
-    let fd = open_folder(shared, &job);
+    let dir = open_folder(shared, &job);
     // Open (or not): the parent's descriptor is no longer needed by this job.
     drop(job.parent);
-    let fd = match fd {
-        Ok(fd) => fd,
+    let dir = match dir {
+        Ok(dir) => dir,
         Err(err) => return visitor.error(&job.path, err),
     };
-    if let Err(err) = list(&fd, listing, buffer) {
+    listing.clear();
+    if let Err(err) = lister.list(&dir, |name, kind| listing.push(name, kind)) {
         return visitor.error(&job.path, err);
     }
     descend.clear();
@@ -290,7 +261,7 @@ fn visit<V: Visitor>(
         &Folder {
             path: &job.path,
             depth: job.depth,
-            fd: fd.as_fd(),
+            dir: &dir,
             listing,
         },
         descend,
@@ -305,7 +276,7 @@ fn visit<V: Visitor>(
     let parent = if held < shared.max_held {
         shared.peak_held.fetch_max(held + 1, Ordering::Relaxed);
         Some(Arc::new(HeldFd {
-            fd,
+            dir,
             held: Arc::clone(&shared.held),
         }))
     } else {
@@ -330,69 +301,17 @@ fn visit<V: Visitor>(
 
 /// Open a queued folder by its name in its parent, or from the root; never
 /// through a symlink (a folder swapped for one while walking is an error).
-fn open_folder(shared: &Shared, job: &Job) -> io::Result<OwnedFd> {
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-    let (dir, path) = match &job.parent {
-        Some(parent) => (parent.fd.as_fd(), last_component(&job.path)),
-        None if job.path.is_empty() => {
-            // The root itself: a second descriptor, so the job owns what it lists.
-            return rustix::io::dup(&shared.root).map_err(io::Error::from);
-        }
-        None => (shared.root.as_fd(), job.path.as_slice()),
-    };
-    rustix::fs::openat(dir, OsStr::from_bytes(path), flags, Mode::empty()).map_err(io::Error::from)
+fn open_folder(shared: &Shared, job: &Job) -> io::Result<Dir> {
+    match &job.parent {
+        Some(parent) => parent.dir.open_at(last_component(&job.path)),
+        // The root itself: a second handle, so the job owns what it lists.
+        None if job.path.is_empty() => shared.root.try_clone(),
+        None => shared.root.open_at(&job.path),
+    }
 }
 
 fn last_component(path: &[u8]) -> &[u8] {
     path.rsplit(|b| *b == b'/').next().unwrap_or_default()
-}
-
-/// Read every entry of `fd` into `listing`.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn list(
-    fd: &OwnedFd,
-    listing: &mut Listing,
-    buffer: &mut [std::mem::MaybeUninit<u8>],
-) -> io::Result<()> {
-    listing.clear();
-    let mut dir = rustix::fs::RawDir::new(fd, buffer);
-    while let Some(entry) = dir.next() {
-        let entry = entry?;
-        add_entry(fd, listing, entry.file_name().to_bytes(), entry.file_type());
-    }
-    Ok(())
-}
-
-/// Read every entry of `fd` into `listing`.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn list(
-    fd: &OwnedFd,
-    listing: &mut Listing,
-    _buffer: &mut [std::mem::MaybeUninit<u8>],
-) -> io::Result<()> {
-    listing.clear();
-    let mut dir = rustix::fs::Dir::read_from(fd)?;
-    while let Some(entry) = dir.read() {
-        let entry = entry?;
-        add_entry(fd, listing, entry.file_name().to_bytes(), entry.file_type());
-    }
-    Ok(())
-}
-
-/// Keep one listed entry (not `.` or `..`), resolving an unknown kind with `lstat`.
-fn add_entry(fd: &OwnedFd, listing: &mut Listing, name: &[u8], file_type: FileType) {
-    if name == b"." || name == b".." {
-        return;
-    }
-    let kind = Kind::of(file_type).unwrap_or_else(|| kind_at(fd, name));
-    listing.push(name, kind);
-}
-
-fn kind_at(fd: &OwnedFd, name: &[u8]) -> Kind {
-    rustix::fs::statat(fd, OsStr::from_bytes(name), AtFlags::SYMLINK_NOFOLLOW)
-        .ok()
-        .and_then(|stat| Kind::of(FileType::from_raw_mode(stat.st_mode)))
-        .unwrap_or(Kind::Other)
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -462,8 +381,11 @@ mod tests {
         expected.push("wide Dir".into());
         let outside = tempfile::tempdir().unwrap();
         std::fs::write(outside.path().join("secret.py"), "").unwrap();
-        std::os::unix::fs::symlink(outside.path(), root.join("link")).unwrap();
-        expected.push("link Symlink".into());
+        #[cfg(unix)]
+        {
+            crate::platform::test_support::symlink(outside.path(), root.join("link")).unwrap();
+            expected.push("link Symlink".into());
+        }
         expected.sort();
         for (threads, max_held) in [(1, 1024), (2, 1024), (4, 1024), (2, 3), (3, 0)] {
             let (seen, errors) = walk_all(root, threads, max_held);

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::error::Error;
+use crate::paths::path_buf;
 
 /// Run git in `dir` and return its output, failing on a non-zero exit.
 pub fn run<I, S>(dir: &Path, args: I) -> Result<Output, Error>
@@ -82,11 +83,10 @@ pub fn discover(dir: &Path) -> Result<Option<GitPaths>, Error> {
         .output()
         .map_err(Error::GitSpawn)?;
     if output.status.success() {
-        use std::os::unix::ffi::OsStrExt;
         let mut lines = output.stdout.split(|b| *b == b'\n');
-        let toplevel = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+        let toplevel = path_buf(lines.next().unwrap_or_default());
         let mut next_dir = || {
-            let path = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+            let path = path_buf(lines.next().unwrap_or_default());
             if path.is_absolute() {
                 path
             } else {
@@ -126,9 +126,8 @@ pub fn global_excludes_file(dir: &Path) -> Option<PathBuf> {
         .output()
         .ok()?;
     if output.status.success() {
-        use std::os::unix::ffi::OsStrExt;
         let stdout = output.stdout.strip_suffix(b"\n").unwrap_or(&output.stdout);
-        return Some(PathBuf::from(OsStr::from_bytes(stdout)));
+        return Some(path_buf(stdout));
     }
     match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
         Some(xdg) => Some(PathBuf::from(xdg).join("git/ignore")),

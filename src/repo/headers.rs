@@ -1,38 +1,33 @@
 //! Reading what PYH205 needs beyond names: the first bytes of each live cache and
 //! its source's stat (mostly done by the walk, through the folders it holds open;
-//! here the rest, folder by folder with `openat`/`statat`), and the hash of
-//! sources whose cache is a checked-hash pyc. Only runs when a rule needs it.
+//! here the rest, folder by folder), and the hash of sources whose cache is a
+//! checked-hash pyc. Only runs when a rule needs it.
 
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use rustix::fs::{AtFlags, Mode, OFlags};
-
+use crate::paths::{bytes_of, parent_is_pycache, split_last};
+use crate::platform::Dir;
 use crate::pyc;
-use crate::repo::walk::{split_last, SourceStat, Worktree};
+use crate::repo::worktree::{read_head, stat, SourceStat, Worktree};
 
 impl Worktree {
     /// The first 4 bytes of each legacy `.pyc`/`.pyo` whose source is missing (a
     /// handful at most), kept as `head`; never through a symlink. Unreadable ones
     /// stay `None`: the message then does not name a version.
     pub(crate) fn read_sourceless_magic(&mut self, root: &Path) {
-        use std::io::Read;
-        use std::os::unix::fs::OpenOptionsExt;
+        let mut root_dir = None;
         for cache in &mut self.caches {
             if cache.kind != Some(pyc::CacheKind::Legacy) || cache.owner.is_some() || !cache.is_file
             {
                 continue;
             }
-            let mut head = Vec::with_capacity(4);
-            let read = std::fs::OpenOptions::new()
-                .read(true)
-                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-                .open(root.join(&cache.path))
-                .and_then(|file| file.take(4).read_to_end(&mut head));
-            if read.is_ok() {
-                cache.head = Some(Ok(head));
+            let Ok(dir) = root_dir.get_or_insert_with(|| Dir::open(root)) else {
+                return;
+            };
+            let mut magic = [0u8; 4];
+            if let Ok(len) = dir.read_head(bytes_of(&cache.path), &mut magic) {
+                cache.head = Some(Ok(magic[..len].to_vec()));
             }
         }
     }
@@ -45,9 +40,7 @@ impl Worktree {
     pub(crate) fn read_headers(&mut self, root: &Path) {
         let mut wanted = Vec::new();
         for (i, c) in self.caches.iter_mut().enumerate() {
-            let live = c.owner.is_some()
-                && c.is_file
-                && split_last(split_last(c.path.as_os_str().as_bytes()).0).1 == b"__pycache__";
+            let live = c.owner.is_some() && c.is_file && parent_is_pycache(bytes_of(&c.path));
             if !live {
                 c.head = None;
                 c.source_stat = None;
@@ -67,20 +60,16 @@ impl Worktree {
 
     fn read_wanted(&mut self, root: &Path, mut wanted: Vec<usize>) {
         wanted.sort_unstable_by(|&a, &b| {
-            self.caches[a]
-                .path
-                .as_os_str()
-                .as_bytes()
-                .cmp(self.caches[b].path.as_os_str().as_bytes())
+            bytes_of(&self.caches[a].path).cmp(bytes_of(&self.caches[b].path))
         });
         let caches = &self.caches;
         let read_some = |indices: &[usize]| -> Vec<HeaderRead> {
             let mut out = Vec::with_capacity(indices.len());
             // The source folder, opened once; caches are read as `__pycache__/<name>` in it.
-            let mut dir: Option<(Vec<u8>, io::Result<OwnedFd>)> = None;
+            let mut dir: Option<(Vec<u8>, io::Result<Dir>)> = None;
             let mut name_buf = Vec::new();
             for &i in indices {
-                let cache = caches[i].path.as_os_str().as_bytes();
+                let cache = bytes_of(&caches[i].path);
                 let (pycache, name) = split_last(cache);
                 let source_dir = split_last(pycache).0;
                 if dir.as_ref().is_none_or(|(d, _)| d.as_slice() != source_dir) {
@@ -93,15 +82,15 @@ impl Worktree {
                 name_buf.extend_from_slice(b"__pycache__/");
                 name_buf.extend_from_slice(name);
                 let head = match source_dir_fd {
-                    Ok(fd) => read_head_at(fd.as_fd(), &name_buf),
+                    Ok(dir) => read_head(dir, &name_buf),
                     Err(err) => Err(err.to_string()),
                 };
                 let owner = caches[i]
                     .owner
                     .as_ref()
-                    .map(|o| split_last(o.as_os_str().as_bytes()).1);
+                    .map(|o| split_last(bytes_of(o)).1);
                 let stat = match (source_dir_fd, owner) {
-                    (Ok(fd), Some(owner)) => stat_at(fd.as_fd(), owner),
+                    (Ok(dir), Some(owner)) => stat(dir, owner),
                     _ => None,
                 };
                 out.push((i, head, stat));
@@ -111,7 +100,7 @@ impl Worktree {
         // Split at a folder boundary near the middle, so each folder is opened once.
         let mut middle = wanted.len() / 2;
         while middle > 0 && middle < wanted.len() && {
-            let parent = |i: usize| split_last(caches[wanted[i]].path.as_os_str().as_bytes()).0;
+            let parent = |i: usize| split_last(bytes_of(&caches[wanted[i]].path)).0;
             parent(middle) == parent(middle - 1)
         } {
             middle += 1;
@@ -157,79 +146,11 @@ impl Worktree {
 /// What `read_headers` learns of one cache: its index, header bytes, source stat.
 type HeaderRead = (usize, Result<Vec<u8>, String>, Option<SourceStat>);
 
-fn open_dir(root: &Path, relative: &[u8]) -> io::Result<OwnedFd> {
-    let mut path = root.as_os_str().as_bytes().to_vec();
-    if !relative.is_empty() {
-        path.push(b'/');
-        path.extend_from_slice(relative);
-    }
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-    rustix::fs::open(path.as_slice(), flags, Mode::empty()).map_err(io::Error::from)
-}
-
-/// The first 16 bytes of a file in `dir` (every `.pyc` header generation fits);
-/// never through a symlink.
-pub(crate) fn read_head_at(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Vec<u8>, String> {
-    // Non-blocking: a file swapped for a named pipe since the listing cannot hang us.
-    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
-    let error = |e: rustix::io::Errno| io::Error::from(e).to_string();
-    let fd = rustix::fs::openat(dir, name, flags, Mode::empty()).map_err(error)?;
-    let mut head = [0u8; pyc::MAX_HEADER_LEN];
-    let mut len = 0;
-    // A regular file returns everything up to EOF in one read; loop for the odd short read.
-    while len < head.len() {
-        match rustix::io::read(&fd, &mut head[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(error(e)),
-        }
-    }
-    Ok(head[..len].to_vec())
-}
-
-/// `statat` of `name` in `dir`, followed through symlinks as CPython's `os.stat`
-/// of a source is.
-fn stat_followed(dir: BorrowedFd<'_>, name: &[u8]) -> Option<rustix::fs::Stat> {
-    rustix::fs::statat(dir, name, AtFlags::empty()).ok()
-}
-
-fn is_regular(stat: &rustix::fs::Stat) -> bool {
-    rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile
-}
-
-/// CPython compares `int(st.st_mtime)`: whole seconds truncated toward zero, so a
-/// pre-1970 `-1.5` is `-1`, where `st_mtime` (the floor) says `-2`.
-fn source_stat(stat: &rustix::fs::Stat) -> SourceStat {
-    let truncated = if stat.st_mtime < 0 && stat.st_mtime_nsec > 0 {
-        stat.st_mtime + 1
+fn open_dir(root: &Path, relative: &[u8]) -> io::Result<Dir> {
+    let root = Dir::open(root)?;
+    if relative.is_empty() {
+        Ok(root)
     } else {
-        stat.st_mtime
-    };
-    SourceStat {
-        mtime: truncated,
-        size: stat.st_size as u64,
+        root.open_at(relative)
     }
-}
-
-/// Mtime and size of `name` in `dir`.
-pub(crate) fn stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceStat> {
-    stat_followed(dir, name).map(|stat| source_stat(&stat))
-}
-
-/// [`stat_at`], for a regular file only (what can own a cache).
-pub(crate) fn file_stat_at(dir: BorrowedFd<'_>, name: &[u8]) -> Option<SourceStat> {
-    stat_followed(dir, name)
-        .filter(is_regular)
-        .map(|stat| source_stat(&stat))
-}
-
-/// Does `name` exist in `dir`, followed through symlinks?
-pub(crate) fn exists_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
-    stat_followed(dir, name).is_some()
-}
-
-/// Is `name` in `dir`, followed through symlinks, a regular file?
-pub(crate) fn is_file_at(dir: BorrowedFd<'_>, name: &[u8]) -> bool {
-    stat_followed(dir, name).is_some_and(|stat| is_regular(&stat))
 }

@@ -6,14 +6,12 @@
 //! whatever later negations say, and lines are read with CR stripped and a BOM skipped.
 
 use std::collections::HashMap;
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 
-use crate::repo::walk::split_last;
+use crate::paths::{bytes_of, path as path_from, split_last};
 use crate::repo::Root;
 
 /// The ignore-rules file set: what the team shares (`.gitignore` files in the git
@@ -243,7 +241,7 @@ impl<'a> Checker<'a> {
     /// decide; when none matches, a negation that re-included a folder above it
     /// is why it is not ignored (`!__pycache__/` in a nested `.gitignore`).
     pub fn check(&mut self, path: &Path, is_dir: bool) -> Verdict {
-        let (parent, _) = split_last(path.as_os_str().as_bytes());
+        let (parent, _) = split_last(bytes_of(path));
         match self.folder(parent) {
             Verdict::Ignored(decider) => Verdict::Ignored(decider),
             above => match self.rules.check_one(path, is_dir) {
@@ -266,7 +264,7 @@ impl<'a> Checker<'a> {
             Verdict::Ignored(_) => above,
             _ => match self
                 .rules
-                .check_one(Path::new(OsStr::from_bytes(folder)), true)
+                .check_one(path_from(folder), true)
             {
                 Verdict::Unmatched => above,
                 own => own,

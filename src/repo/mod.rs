@@ -1,12 +1,13 @@
 //! The repository: where its root is, and the file sets computed from it.
 
+pub mod exclude;
 pub mod fswalk;
 pub mod fxhash;
 pub mod git;
 mod headers;
 pub mod ignores;
 pub mod tracked;
-pub mod walk;
+pub mod worktree;
 
 use std::path::{Path, PathBuf};
 

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::paths::{bytes_of, name_bytes, path_buf};
 use crate::repo::git;
 
 /// Index entries (committed or staged, including files deleted from disk but still
@@ -46,8 +46,8 @@ impl Tracked {
             }
             // Conflicted files appear once per stage; git lists them together.
             let last: Option<&PathBuf> = entries.last();
-            if last.map(|p| p.as_os_str().as_bytes()) != Some(path) {
-                entries.push(PathBuf::from(OsStr::from_bytes(path)));
+            if last.map(|p| bytes_of(p)) != Some(path) {
+                entries.push(path_buf(path));
             }
         }
         let virtualenvs = find_virtualenvs(&entries);
@@ -72,7 +72,7 @@ fn find_virtualenvs(entries: &[PathBuf]) -> Vec<Virtualenv> {
     let mut activators: BTreeSet<&Path> = BTreeSet::new();
     let mut site_packages: BTreeSet<&Path> = BTreeSet::new();
     for path in entries {
-        let bytes = path.as_os_str().as_bytes();
+        let bytes = bytes_of(path);
         // Cheap byte tests first: this runs once per index entry.
         let interesting = bytes.ends_with(b"pyvenv.cfg")
             || bytes.ends_with(b"/activate")
@@ -136,7 +136,7 @@ fn site_packages_owner(path: &Path) -> Option<&Path> {
         .filter(|dir| dir.file_name() == Some(OsStr::new("site-packages")))
         .find_map(|dir| {
             let parent = dir.parent()?;
-            let parent_name = parent.file_name()?.as_bytes();
+            let parent_name = name_bytes(parent.file_name()?);
             if parent_name == b"Lib" {
                 return parent.parent();
             }
@@ -170,7 +170,7 @@ mod tests {
             tracked.entries,
             vec![
                 PathBuf::from("a b.pyc"),
-                PathBuf::from(OsStr::from_bytes(b"caf\xe9.pyc")),
+                crate::paths::path_buf(b"caf\xe9.pyc"),
                 PathBuf::from("tab\there.py"),
             ]
         );

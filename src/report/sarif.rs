@@ -2,12 +2,12 @@
 //! artifact locations relative to the repository root.
 
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use serde_json::{json, Value};
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::paths::bytes_of;
 use crate::registry::Rule;
 
 pub fn write(
@@ -26,7 +26,7 @@ pub fn write(
         .map(|rule| rule_descriptor(*rule))
         .collect();
     let results: Vec<Value> = diagnostics.iter().map(result).collect();
-    let mut root_uri = format!("file://{}", percent_encode(root.as_os_str().as_bytes()));
+    let mut root_uri = file_uri(bytes_of(root), cfg!(windows));
     if !root_uri.ends_with('/') {
         root_uri.push('/');
     }
@@ -90,7 +90,7 @@ fn result(d: &Diagnostic) -> Value {
         Some((file, line)) => {
             let mut physical = json!({
                 "artifactLocation": {
-                    "uri": percent_encode(file.as_os_str().as_bytes()),
+                    "uri": percent_encode(&relative_uri_bytes(bytes_of(file))),
                     "uriBaseId": "SRCROOT"
                 }
             });
@@ -124,6 +124,40 @@ fn result(d: &Diagnostic) -> Value {
     result
 }
 
+/// The `file://` URI of an absolute path. On Windows (`windows`), `\\` separators
+/// become `/`, the verbatim prefix `\\?\` goes and a drive path gets the third
+/// slash: `C:\\src` is `file:///C:/src`.
+fn file_uri(path: &[u8], windows: bool) -> String {
+    if !windows {
+        return format!("file://{}", percent_encode(path));
+    }
+    let path = path.strip_prefix(br"\\?\").unwrap_or(path);
+    let path = relative_uri_bytes_for(path, true);
+    let has_drive = path.len() >= 2 && path[0].is_ascii_alphabetic() && path[1] == b':';
+    if has_drive {
+        // The drive's colon stays as it is.
+        format!("file:///{}:{}", path[0] as char, percent_encode(&path[2..]))
+    } else {
+        format!("file:{}", percent_encode(&path))
+    }
+}
+
+/// A relative path's bytes with `/` separators on every platform.
+fn relative_uri_bytes(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    relative_uri_bytes_for(path, cfg!(windows))
+}
+
+fn relative_uri_bytes_for(path: &[u8], windows: bool) -> std::borrow::Cow<'_, [u8]> {
+    if windows && path.contains(&b'\\') {
+        path.iter()
+            .map(|&b| if b == b'\\' { b'/' } else { b })
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        path.into()
+    }
+}
+
 /// RFC 3986 path encoding: unreserved characters and `/` stay, every other byte
 /// (spaces, non-ASCII, non-UTF-8) becomes `%XX`.
 pub fn percent_encode(bytes: &[u8]) -> String {
@@ -149,5 +183,16 @@ mod tests {
             "my%20pkg/caf%C3%A9%24py.class"
         );
         assert_eq!(percent_encode(b"raw\xe9.pyc"), "raw%E9.pyc");
+    }
+
+    /// Windows roots are drive-letter URIs with `/` separators.
+    #[test]
+    fn root_uris_on_every_platform() {
+        assert_eq!(file_uri(b"/home/me/my repo", false), "file:///home/me/my%20repo");
+        assert_eq!(file_uri(br"C:\Users\me\repo", true), "file:///C:/Users/me/repo");
+        assert_eq!(file_uri(br"\\?\D:\src", true), "file:///D:/src");
+        assert_eq!(file_uri(br"\\server\share\repo", true), "file://server/share/repo");
+        assert_eq!(&*relative_uri_bytes_for(br"pkg\m.pyc", true), b"pkg/m.pyc");
+        assert_eq!(&*relative_uri_bytes_for(br"pkg\m.pyc", false), br"pkg\m.pyc");
     }
 }

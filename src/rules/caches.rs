@@ -2,14 +2,13 @@
 //! PYH202 sourceless-module, PYH203 legacy-bytecode, PYH204 empty-pycache,
 //! PYH205 stale-bytecode, PYH206 foreign-interpreter-cache.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{display_path, Diagnostic};
 use crate::pyc::{self, CacheKind, CacheName, Validation};
 use crate::registry::Rule;
-use crate::repo::walk::{parse_cache_path, split_last, CacheFile, Worktree};
+use crate::paths::{bytes_of, name_bytes, path as path_from, split_last};
+use crate::repo::worktree::{parse_cache_path, CacheFile, Worktree};
 use crate::rules::Context;
 
 /// A cache file with its name parsed; its owner was looked up with the file set.
@@ -48,7 +47,7 @@ fn resolve_all<'a>(
         if !file.kind.is_some_and(|k| kinds.contains(&k)) {
             return None;
         }
-        let (parent, name) = split_last(file.path.as_os_str().as_bytes());
+        let (parent, name) = split_last(bytes_of(&file.path));
         let in_pycache = split_last(parent).1 == b"__pycache__";
         Some(Resolved {
             file,
@@ -110,7 +109,7 @@ pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             CacheName::Leftover { .. } => "leftover of an interrupted cache write".to_owned(),
             CacheName::UnknownInPycache
-                if has_bytecode_suffix(r.file.path.file_name().map_or(b"", |n| n.as_bytes())) =>
+                if has_bytecode_suffix(r.file.path.file_name().map_or(b"", name_bytes)) =>
             {
                 "not a cache name CPython writes (no interpreter tag); nothing imports it"
                     .to_owned()
@@ -180,13 +179,13 @@ fn is_identifier(name: &str) -> bool {
 /// and which Python imports it (the one whose magic number it holds; the others
 /// refuse it with `bad magic number`).
 fn sourceless_message(r: &Resolved<'_>, stem: &[u8]) -> String {
-    let folder = split_last(r.file.path.as_os_str().as_bytes()).0;
+    let folder = split_last(bytes_of(&r.file.path)).0;
     let subject = if stem == b"__init__" {
         match folder {
             [] => "the root folder's package".to_owned(),
             _ => format!(
                 "package `{}`",
-                display_path(Path::new(OsStr::from_bytes(folder)))
+                display_path(path_from(folder))
             ),
         }
     } else {

@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::diagnostic::Diagnostic;
 use crate::repo::ignores::IgnoreSet;
 use crate::repo::tracked::Tracked;
-use crate::repo::walk::Worktree;
+use crate::repo::worktree::Worktree;
 use crate::settings::Settings;
 
 /// Everything a rule may read.

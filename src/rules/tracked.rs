@@ -1,15 +1,13 @@
 //! Rules over the git index: PYH001 tracked-bytecode, PYH002 tracked-tool-cache,
 //! PYH003 tracked-virtualenv.
 
-use std::ffi::OsStr;
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use globset::GlobSet;
 
 use crate::diagnostic::{display_path, Diagnostic};
 use crate::registry::Rule;
-use crate::repo::walk::split_last;
+use crate::paths::{path as path_from, split_last};
 use crate::rules::Context;
 
 /// PYH001: tracked `.pyc`/`.pyo`/`$py.class`, or anything under `__pycache__/`.
@@ -35,7 +33,7 @@ pub fn tracked_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// What kind of bytecode a tracked path is, for the message. Byte tests only:
 /// this runs once per index entry.
 fn bytecode_kind(path: &Path) -> Option<&'static str> {
-    let (parent, name) = split_last(path.as_os_str().as_bytes());
+    let (parent, name) = split_last(crate::paths::bytes_of(path));
     if name.is_empty() {
         return None;
     }
@@ -72,11 +70,11 @@ pub fn tracked_tool_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if tracked.virtualenv_of(path).is_some() {
             continue;
         }
-        let parent = split_last(path.as_os_str().as_bytes()).0;
+        let parent = split_last(crate::paths::bytes_of(path)).0;
         let folder = match last {
             Some((dir, folder)) if dir == parent => folder,
             _ => {
-                let folder = tool_cache_folder(Path::new(OsStr::from_bytes(parent)), caches);
+                let folder = tool_cache_folder(path_from(parent), caches);
                 last = Some((parent, folder));
                 folder
             }
@@ -109,12 +107,12 @@ pub fn tracked_tool_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// The outermost folder of `parent` whose name is a tool cache.
 fn tool_cache_folder<'p>(parent: &'p Path, caches: &GlobSet) -> Option<&'p Path> {
-    let bytes = parent.as_os_str().as_bytes();
+    let bytes = crate::paths::bytes_of(parent);
     let mut end = 0;
     for name in bytes.split(|b| *b == b'/') {
         end += name.len();
-        if caches.is_match(OsStr::from_bytes(name)) {
-            return Some(Path::new(OsStr::from_bytes(&bytes[..end])));
+        if caches.is_match(path_from(name)) {
+            return Some(path_from(&bytes[..end]));
         }
         end += 1;
     }

@@ -2,18 +2,17 @@
 //! included, keeping only what the worktree rules look at.
 
 use std::collections::HashSet;
-use std::ffi::OsStr;
 use std::hash::BuildHasherDefault;
 use std::io;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::paths::{self, bytes_of, path as path_from, path_buf as path_of, split_last};
+use crate::platform;
 use crate::pyc;
+use crate::repo::exclude::Exclude;
 use crate::repo::fswalk::{self, Folder, Kind, Visitor};
 use crate::repo::fxhash::FxHasher;
-use crate::repo::headers;
-use crate::settings::Exclude;
 
 /// Folder names that are never descended into (SPEC §2), besides virtualenvs.
 const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "site-packages", "dist-packages"];
@@ -68,7 +67,7 @@ impl CacheFile {
             Some(pyc::CacheKind::Pep3147 | pyc::CacheKind::Pytest) => self.owner.is_none(),
             Some(pyc::CacheKind::Leftover) => true,
             Some(pyc::CacheKind::UnknownInPycache) => {
-                let name = split_last(self.path.as_os_str().as_bytes()).1;
+                let name = split_last(bytes_of(&self.path)).1;
                 name.len() >= 4 && {
                     let suffix = &name[name.len() - 4..];
                     suffix.eq_ignore_ascii_case(b".pyc") || suffix.eq_ignore_ascii_case(b".pyo")
@@ -207,7 +206,7 @@ impl Worktree {
         let resolve = |caches: &mut [CacheFile]| {
             let mut candidate = Vec::new();
             for cache in caches {
-                let (parent, name) = split_last(cache.path.as_os_str().as_bytes());
+                let (parent, name) = split_last(bytes_of(&cache.path));
                 let (grandparent, parent_name) = split_last(parent);
                 let in_pycache = parent_name == b"__pycache__";
                 let Some(parsed) = pyc::classify_bytes(name, in_pycache) else {
@@ -386,7 +385,7 @@ impl Worktree {
 /// A cache path's parsed name and the source paths that would own it, best first
 /// (sources live beside `__pycache__`, or beside a legacy file).
 pub fn parse_cache_path(cache: &Path) -> Option<(pyc::CacheName<'_, [u8]>, Vec<PathBuf>)> {
-    let (parent, name) = split_last(cache.as_os_str().as_bytes());
+    let (parent, name) = split_last(bytes_of(cache));
     let (grandparent, parent_name) = split_last(parent);
     let in_pycache = parent_name == b"__pycache__";
     let name = pyc::classify_bytes(name, in_pycache)?;
@@ -394,24 +393,9 @@ pub fn parse_cache_path(cache: &Path) -> Option<(pyc::CacheName<'_, [u8]>, Vec<P
     let candidates = name
         .source_candidates()
         .into_iter()
-        .map(|c| {
-            let mut path = source_dir.to_vec();
-            if !path.is_empty() {
-                path.push(b'/');
-            }
-            path.extend_from_slice(&c);
-            PathBuf::from(std::ffi::OsString::from_vec(path))
-        })
+        .map(|c| path_of(&paths::join(source_dir, &c)))
         .collect();
     Some((name, candidates))
-}
-
-/// `(folder, name)` of a relative `/`-separated path; the folder is empty at the top.
-pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
-    match path.iter().rposition(|b| *b == b'/') {
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => (&[], path),
-    }
 }
 
 /// One thread's findings, merged when the walk ends.
@@ -527,7 +511,7 @@ impl Collector {
         if kind == Kind::Dir {
             return;
         }
-        if in_pycache || is_bytecode_name(name) {
+        if in_pycache || paths::is_bytecode_name(name) {
             let mut cache = CacheFile {
                 path: path_of(relative),
                 is_symlink: kind == Kind::Symlink,
@@ -548,14 +532,15 @@ impl Collector {
         } else if (name.ends_with(b".py") || name.ends_with(b".pyw"))
             && (kind == Kind::File
                 // A symlinked source is imported like any other (rare: one stat).
-                || (kind == Kind::Symlink && headers::is_file_at(folder.fd, name)))
+                || (kind == Kind::Symlink
+                    && folder.dir.stat(name).is_ok_and(|s| s.kind == Kind::File)))
         {
             self.part.sources.insert(relative.to_vec());
             if self
                 .part
                 .source_dirs
                 .last()
-                .map(|d| d.as_os_str().as_bytes())
+                .map(|d| bytes_of(d))
                 != Some(folder.path)
             {
                 self.part.source_dirs.push(path_of(folder.path));
@@ -568,7 +553,7 @@ impl Collector {
 /// dangling symlink does not count)?
 fn is_virtualenv(folder: &Folder<'_>) -> bool {
     folder.listing.iter().any(|(name, kind)| {
-        name == b"pyvenv.cfg" && (kind != Kind::Symlink || headers::exists_at(folder.fd, name))
+        name == b"pyvenv.cfg" && (kind != Kind::Symlink || folder.dir.stat(name).is_ok())
     })
 }
 
@@ -579,7 +564,7 @@ fn read_while_walking(folder: &Folder<'_>, name: &[u8], cache: &mut CacheFile) {
     let Some(parsed) = pyc::classify_bytes(name, true) else {
         return;
     };
-    cache.head = Some(headers::read_head_at(folder.fd, name));
+    cache.head = Some(read_head(folder.dir, name));
     // Sources sit beside `__pycache__`: `../name` from the folder we hold open.
     let mut up = b"../".to_vec();
     cache.probe = parsed
@@ -589,42 +574,36 @@ fn read_while_walking(folder: &Folder<'_>, name: &[u8], cache: &mut CacheFile) {
             up.truncate(3);
             up.extend_from_slice(stem);
             up.extend_from_slice(suffix);
-            headers::file_stat_at(folder.fd, &up).map(|stat| (i, stat))
+            file_stat(folder.dir, &up).map(|stat| (i, stat))
         });
 }
 
-fn path_from(bytes: &[u8]) -> &Path {
-    Path::new(OsStr::from_bytes(bytes))
+/// The first 16 bytes of a file (every `.pyc` header generation fits), never
+/// through a symlink; the error as the OS words it.
+pub(crate) fn read_head(dir: &platform::Dir, relative: &[u8]) -> Result<Vec<u8>, String> {
+    let mut head = [0u8; pyc::MAX_HEADER_LEN];
+    match dir.read_head(relative, &mut head) {
+        Ok(len) => Ok(head[..len].to_vec()),
+        Err(err) => Err(err.to_string()),
+    }
 }
 
-fn bytes_of(path: &Path) -> &[u8] {
-    path.as_os_str().as_bytes()
+/// Mtime and size of `relative`, followed through symlinks as CPython's `os.stat`
+/// of a source is.
+pub(crate) fn stat(dir: &platform::Dir, relative: &[u8]) -> Option<SourceStat> {
+    dir.stat(relative).ok().map(|s| SourceStat {
+        mtime: s.mtime,
+        size: s.size,
+    })
 }
 
-pub(crate) fn path_of(bytes: &[u8]) -> PathBuf {
-    PathBuf::from(OsStr::from_bytes(bytes))
-}
-
-/// Names worth a look outside `__pycache__`: legacy `.pyc`/`.pyo` (any case) and
-/// Jython's `$py.class`.
-pub fn is_bytecode_name(name: &[u8]) -> bool {
-    let lower_ends = |suffix: &[u8]| {
-        name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
-    };
-    lower_ends(b".pyc") || lower_ends(b".pyo") || name.ends_with(b"$py.class")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bytecode_names() {
-        for yes in ["m.pyc", "M.PYC", "m.pyo", "Foo$py.class", ".pyc"] {
-            assert!(is_bytecode_name(yes.as_bytes()), "{yes}");
-        }
-        for no in ["notes.pyc.txt", "m.py", "pyc", "Foo.class", "m.pyc.1234"] {
-            assert!(!is_bytecode_name(no.as_bytes()), "{no}");
-        }
+/// [`stat`], for a regular file only (what can own a cache).
+fn file_stat(dir: &platform::Dir, relative: &[u8]) -> Option<SourceStat> {
+    match dir.stat(relative) {
+        Ok(s) if s.kind == Kind::File => Some(SourceStat {
+            mtime: s.mtime,
+            size: s.size,
+        }),
+        _ => None,
     }
 }

@@ -1,0 +1,127 @@
+//! Relative paths as bytes: `/`-separated, as git writes them and the walk builds
+//! them. Byte views go through `OsStr::as_encoded_bytes` (portable); turning bytes
+//! back into a path is the platform's business.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use crate::platform;
+
+/// The bytes of a path, in the platform's `OsStr` encoding.
+pub fn bytes_of(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
+}
+
+/// Path bytes (from [`bytes_of`], joined or split at `/`, or from git) as a path.
+pub fn path(bytes: &[u8]) -> &Path {
+    Path::new(platform::os_str(bytes))
+}
+
+/// Owned [`path`].
+pub fn path_buf(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(platform::os_string(bytes.to_vec()))
+}
+
+/// The name of an `OsStr` as bytes.
+pub fn name_bytes(name: &OsStr) -> &[u8] {
+    name.as_encoded_bytes()
+}
+
+/// `(folder, name)` of a relative `/`-separated path; the folder is empty at the top.
+pub fn split_last(path: &[u8]) -> (&[u8], &[u8]) {
+    match path.iter().rposition(|b| *b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&[], path),
+    }
+}
+
+/// Is the folder holding this path named `__pycache__`?
+pub fn parent_is_pycache(path: &[u8]) -> bool {
+    split_last(split_last(path).0).1 == b"__pycache__"
+}
+
+/// `dir/name`, or `name` at the top.
+pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut path = Vec::with_capacity(dir.len() + 1 + name.len());
+    path.extend_from_slice(dir);
+    if !dir.is_empty() {
+        path.push(b'/');
+    }
+    path.extend_from_slice(name);
+    path
+}
+
+/// Names worth a look outside `__pycache__`: legacy `.pyc`/`.pyo` (any case) and
+/// Jython's `$py.class`.
+pub fn is_bytecode_name(name: &[u8]) -> bool {
+    let lower_ends = |suffix: &[u8]| {
+        name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    lower_ends(b".pyc") || lower_ends(b".pyo") || name.ends_with(b"$py.class")
+}
+
+/// Render a relative path for people and JSON: `/`-separated on every platform,
+/// with bytes that are not UTF-8 written as `\xNN` so the exact name stays
+/// recoverable; `.` for the root.
+pub fn display_path(path: &Path) -> String {
+    let bytes = bytes_of(path);
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    if cfg!(windows) {
+        out = out.replace('\\', "/");
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytecode_names() {
+        for yes in ["m.pyc", "M.PYC", "m.pyo", "Foo$py.class", ".pyc"] {
+            assert!(is_bytecode_name(yes.as_bytes()), "{yes}");
+        }
+        for no in ["notes.pyc.txt", "m.py", "pyc", "Foo.class", "m.pyc.1234"] {
+            assert!(!is_bytecode_name(no.as_bytes()), "{no}");
+        }
+    }
+
+    #[test]
+    fn splits_at_the_last_slash() {
+        assert_eq!(split_last(b"a/b/c"), (&b"a/b"[..], &b"c"[..]));
+        assert_eq!(split_last(b"c"), (&b""[..], &b"c"[..]));
+        assert!(parent_is_pycache(b"p/__pycache__/m.pyc"));
+        assert!(parent_is_pycache(b"__pycache__/m.pyc"));
+        assert!(!parent_is_pycache(b"__pycache__"));
+        assert!(!parent_is_pycache(b"x__pycache__/m.pyc"));
+        assert_eq!(join(b"", b"m"), b"m");
+        assert_eq!(join(b"a", b"m"), b"a/m");
+    }
+
+    #[test]
+    fn bytes_round_trip_through_paths() {
+        for bytes in [&b"a/b.py"[..], b"caf\xC3\xA9", b""] {
+            assert_eq!(bytes_of(path(bytes)), bytes);
+            assert_eq!(bytes_of(&path_buf(bytes)), bytes);
+        }
+        #[cfg(unix)]
+        assert_eq!(bytes_of(path(b"bad\xE9")), b"bad\xE9");
+    }
+
+    #[test]
+    fn display_escapes_bytes_that_are_not_utf8() {
+        assert_eq!(display_path(Path::new("")), ".");
+        assert_eq!(display_path(Path::new("a/é.pyc")), "a/é.pyc");
+        #[cfg(unix)]
+        assert_eq!(display_path(path(b"bad\xE9.pyc")), "bad\\xE9.pyc");
+    }
+}

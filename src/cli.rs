@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::Severity;
+use crate::settings::Overrides;
 
 /// Keep Python bytecode, tool caches and virtualenvs out of git, and clean up the
 /// caches that deleted modules leave behind.
@@ -200,4 +201,16 @@ pub struct CommonArgs {
     /// Lowest severity that makes the run fail.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+}
+
+impl CommonArgs {
+    /// The flags that override the config file, as a settings layer.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            select: self.select.clone(),
+            extend_select: self.extend_select.clone(),
+            ignore: self.ignore.clone(),
+            fail_on: self.fail_on.map(Severity::from),
+        }
+    }
 }

@@ -110,7 +110,7 @@ impl Session {
         } else {
             config::load(&root.path, common.config.as_deref())?
         };
-        let settings = Settings::resolve(config.as_ref(), common)?;
+        let settings = Settings::resolve(config.as_ref(), &common.overrides())?;
         let mut paths: Vec<std::path::PathBuf> = paths
             .iter()
             .map(|p| root.relativize(p))

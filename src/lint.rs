@@ -10,8 +10,8 @@ use crate::registry::{FileSet, Rule};
 use crate::repo::ignores::IgnoreSet;
 use crate::repo::tracked::Tracked;
 use crate::repo::worktree::{WalkOptions, Worktree};
-use crate::repo::{git, Root};
-use crate::rules::Context;
+use crate::repo::{git, FileSets, Root};
+use crate::rules::{Env, IgnoreInputs, Needs, Run};
 use crate::settings::Settings;
 
 /// What a run found, plus notes about what it could not look at.
@@ -24,14 +24,6 @@ pub struct Outcome {
     pub incomplete: Vec<String>,
     /// The file sets the rules read; the fixer plans against them.
     pub sets: FileSets,
-}
-
-/// Each file set, computed at most once per run.
-#[derive(Debug, Default)]
-pub struct FileSets {
-    pub tracked: Option<Tracked>,
-    pub worktree: Option<Worktree>,
-    pub ignores: Option<IgnoreSet>,
 }
 
 /// The probe tag when nothing tells the project's interpreter and `python3` is missing.
@@ -76,11 +68,14 @@ impl Scope {
     }
 }
 
-/// Run the enabled rules. `all_sets` computes every file set even when no enabled
-/// rule reads it (the fixer needs the ignore rules to keep untracked files ignored).
-/// Run the checks on two threads (they are independent and read-only), then
-/// apply each rule's configured severity.
-fn run_rules(ctx: &Context<'_>, rules: &[(Rule, crate::diagnostic::Severity)]) -> Vec<Diagnostic> {
+/// Run the checks on two threads (they are independent and read-only), each on
+/// the file set its signature reads, then apply each rule's configured severity.
+/// A rule whose file set was not computed (the index outside git) does not run.
+fn run_rules(
+    sets: &FileSets,
+    env: &Env<'_>,
+    rules: &[(Rule, crate::diagnostic::Severity)],
+) -> Vec<Diagnostic> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         let mut found = Vec::new();
@@ -89,9 +84,39 @@ fn run_rules(ctx: &Context<'_>, rules: &[(Rule, crate::diagnostic::Severity)]) -
             let Some((rule, severity)) = rules.get(i) else {
                 break;
             };
-            let check = rule.check();
             let start = found.len();
-            check(ctx, &mut found);
+            match (rule.check().run, sets) {
+                (
+                    Run::Tracked(check),
+                    FileSets {
+                        tracked: Some(tracked),
+                        ..
+                    },
+                ) => check(tracked, env, &mut found),
+                (
+                    Run::Worktree(check),
+                    FileSets {
+                        worktree: Some(tree),
+                        ..
+                    },
+                ) => check(tree, env, &mut found),
+                (
+                    Run::IgnoreRules(check),
+                    FileSets {
+                        worktree: Some(worktree),
+                        ignores: Some(ignores),
+                        tracked,
+                    },
+                ) => {
+                    let inputs = IgnoreInputs {
+                        ignores,
+                        worktree,
+                        tracked: tracked.as_ref(),
+                    };
+                    check(&inputs, env, &mut found)
+                }
+                _ => {}
+            }
             for diagnostic in &mut found[start..] {
                 diagnostic.severity = *severity;
             }
@@ -106,6 +131,10 @@ fn run_rules(ctx: &Context<'_>, rules: &[(Rule, crate::diagnostic::Severity)]) -
     })
 }
 
+/// Compute the file sets the enabled rules read (each once), run the rules, and
+/// scope, sort and deduplicate what they find. `all_sets` computes every file set
+/// even when no enabled rule reads it (the fixer needs the ignore rules to keep
+/// untracked files ignored).
 pub fn lint(
     root: &Root,
     settings: &Settings,
@@ -113,17 +142,26 @@ pub fn lint(
     all_sets: bool,
 ) -> Result<Outcome, Error> {
     let mut notes = Vec::new();
-    let needs = |set: FileSet| {
-        settings
-            .rules
-            .iter()
-            .any(|(rule, _)| rule.meta().file_set == set)
-    };
-    let tracked_rules: Vec<Rule> = settings
-        .rules
+    // What to compute, from the registry: each check's file set and needs.
+    let mut rules: Vec<(Rule, crate::diagnostic::Severity)> = Vec::new();
+    let mut needs = Needs::default();
+    for &(rule, severity) in &settings.rules {
+        let check = rule.check();
+        if check.needs.python_tags && settings.python_tags.is_empty() {
+            notes.push(format!(
+                "{rule} ({}) needs `python-tags` in the config; skipped",
+                rule.name()
+            ));
+            continue;
+        }
+        needs = needs | check.needs;
+        rules.push((rule, severity));
+    }
+    let reads = |set: FileSet| rules.iter().any(|(rule, _)| rule.check().file_set() == set);
+    let tracked_rules: Vec<Rule> = rules
         .iter()
         .map(|(rule, _)| *rule)
-        .filter(|rule| rule.meta().file_set == FileSet::Tracked)
+        .filter(|rule| rule.check().file_set() == FileSet::Tracked)
         .collect();
     if !root.is_git && !tracked_rules.is_empty() {
         let codes: Vec<&str> = tracked_rules.iter().map(|r| r.code()).collect();
@@ -132,18 +170,13 @@ pub fn lint(
             codes.join(", ")
         ));
     }
-    if settings.is_enabled(Rule::PYH206) && settings.python_tags.is_empty() {
-        notes.push(
-            "PYH206 (foreign-interpreter-cache) needs `python-tags` in the config; skipped".into(),
-        );
-    }
-    let want_ignores = all_sets || needs(FileSet::IgnoreRules);
-    // PYH101 looks at tracked `.pyd` files to pick its entry.
+    let want_ignores = all_sets || reads(FileSet::IgnoreRules);
+    // The ignore-rules set includes the index (committed ignore files, tracked `.pyd`).
     let want_tracked = root.is_git && (all_sets || want_ignores || !tracked_rules.is_empty());
-    let want_worktree = all_sets || want_ignores || needs(FileSet::Worktree);
+    let want_worktree = all_sets || want_ignores || reads(FileSet::Worktree);
     let options = WalkOptions {
-        headers: settings.is_enabled(Rule::PYH205),
-        sourceless_magic: settings.is_enabled(Rule::PYH202),
+        headers: needs.cache_headers,
+        sourceless_magic: needs.sourceless_magic,
     };
 
     // The index read and the walk are independent: run them side by side.
@@ -216,14 +249,16 @@ pub fn lint(
         incomplete.extend(ignores.errors.iter().map(|e| format!("could not read {e}")));
     }
 
-    let ctx = Context {
+    let sets = FileSets {
+        tracked,
+        worktree,
+        ignores,
+    };
+    let env = Env {
         root: &root.path,
         settings,
-        tracked: tracked.as_ref(),
-        worktree: worktree.as_ref(),
-        ignores: ignores.as_ref(),
     };
-    let mut diagnostics = run_rules(&ctx, &settings.rules);
+    let mut diagnostics = run_rules(&sets, &env, &rules);
     diagnostics.retain(|d| scope.contains(d) && !settings.exclude.excludes(&d.path));
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
@@ -231,10 +266,6 @@ pub fn lint(
         diagnostics,
         notes,
         incomplete,
-        sets: FileSets {
-            tracked,
-            worktree,
-            ignores,
-        },
+        sets,
     })
 }

@@ -6,26 +6,8 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::diagnostic::{FixKind, Safety, Severity};
+pub use crate::rules::FileSet;
 use crate::rules::{self, Check};
-
-/// Which file set a rule reads; the engine computes only the sets enabled rules need.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FileSet {
-    Tracked,
-    Worktree,
-    IgnoreRules,
-}
-
-impl FileSet {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FileSet::Tracked => "tracked",
-            FileSet::Worktree => "worktree",
-            FileSet::IgnoreRules => "ignore-rules",
-        }
-    }
-}
 
 /// A rule's data file, `rules/<CODE>.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -40,12 +22,6 @@ pub struct RuleMeta {
     pub fix: FixKind,
     pub fix_safety: Safety,
     pub explanation: String,
-    /// PYH101/PYH102: file names probed against the ignore rules in each folder.
-    #[serde(default)]
-    pub probes: Vec<String>,
-    /// PYH102: probes that run only when a configured `ignore-entries` line matches them.
-    #[serde(default)]
-    pub opt_in_probes: Vec<String>,
 }
 
 impl RuleMeta {
@@ -98,18 +74,18 @@ macro_rules! registry {
 }
 
 registry! {
-    PYH001 => rules::tracked::tracked_bytecode,
-    PYH002 => rules::tracked::tracked_tool_cache,
-    PYH003 => rules::tracked::tracked_virtualenv,
-    PYH101 => rules::ignores::bytecode_not_ignored,
-    PYH102 => rules::ignores::legacy_bytecode_not_ignored,
-    PYH201 => rules::caches::orphaned_bytecode,
-    PYH202 => rules::caches::sourceless_module,
-    PYH203 => rules::caches::legacy_bytecode,
-    PYH204 => rules::caches::empty_pycache,
-    PYH205 => rules::caches::stale_bytecode,
-    PYH206 => rules::caches::foreign_interpreter_cache,
-    PYH207 => rules::caches::deleted_package_leftover,
+    PYH001 => Check::tracked(rules::tracked::tracked_bytecode),
+    PYH002 => Check::tracked(rules::tracked::tracked_tool_cache),
+    PYH003 => Check::tracked(rules::tracked::tracked_virtualenv),
+    PYH101 => Check::ignore_rules(rules::ignores::bytecode_not_ignored),
+    PYH102 => Check::ignore_rules(rules::ignores::legacy_bytecode_not_ignored),
+    PYH201 => Check::worktree(rules::caches::orphaned_bytecode),
+    PYH202 => Check::worktree(rules::caches::sourceless_module).with_sourceless_magic(),
+    PYH203 => Check::worktree(rules::caches::legacy_bytecode),
+    PYH204 => Check::worktree(rules::caches::empty_pycache),
+    PYH205 => Check::worktree(rules::caches::stale_bytecode).with_cache_headers(),
+    PYH206 => Check::worktree(rules::caches::foreign_interpreter_cache).with_python_tags(),
+    PYH207 => Check::worktree(rules::caches::deleted_package_leftover),
 }
 
 impl Rule {
@@ -284,122 +260,33 @@ mod tests {
         }
     }
 
+    /// A data file's `file-set` is what its check's signature reads: the two
+    /// cannot drift.
     #[test]
-    fn spec_defaults() {
-        use Severity::*;
-        let expect = [
-            (
-                "PYH001",
-                "tracked-bytecode",
-                Error,
-                true,
-                FileSet::Tracked,
-                Safety::Safe,
-            ),
-            (
-                "PYH002",
-                "tracked-tool-cache",
-                Warning,
-                true,
-                FileSet::Tracked,
-                Safety::Safe,
-            ),
-            (
-                "PYH003",
-                "tracked-virtualenv",
-                Error,
-                true,
-                FileSet::Tracked,
-                Safety::Unsafe,
-            ),
-            (
-                "PYH101",
-                "bytecode-not-ignored",
-                Error,
-                true,
-                FileSet::IgnoreRules,
-                Safety::Safe,
-            ),
-            (
-                "PYH102",
-                "legacy-bytecode-not-ignored",
-                Warning,
-                true,
-                FileSet::IgnoreRules,
-                Safety::Safe,
-            ),
-            (
-                "PYH201",
-                "orphaned-bytecode",
-                Warning,
-                true,
-                FileSet::Worktree,
-                Safety::Safe,
-            ),
-            (
-                "PYH202",
-                "sourceless-module",
-                Error,
-                true,
-                FileSet::Worktree,
-                Safety::Unsafe,
-            ),
-            (
-                "PYH203",
-                "legacy-bytecode",
-                Warning,
-                true,
-                FileSet::Worktree,
-                Safety::Safe,
-            ),
-            (
-                "PYH204",
-                "empty-pycache",
-                Warning,
-                true,
-                FileSet::Worktree,
-                Safety::Safe,
-            ),
-            (
-                "PYH205",
-                "stale-bytecode",
-                Warning,
-                false,
-                FileSet::Worktree,
-                Safety::Safe,
-            ),
-            (
-                "PYH206",
-                "foreign-interpreter-cache",
-                Warning,
-                false,
-                FileSet::Worktree,
-                Safety::Safe,
-            ),
-            (
-                "PYH207",
-                "deleted-package-leftover",
-                Warning,
-                true,
-                FileSet::Worktree,
-                Safety::Safe,
-            ),
-        ];
-        assert_eq!(Rule::ALL.len(), expect.len());
-        for (rule, (code, name, severity, enabled, set, safety)) in Rule::ALL.iter().zip(expect) {
-            let meta = rule.meta();
+    fn data_file_set_is_the_checks() {
+        for rule in Rule::ALL {
             assert_eq!(
-                (
-                    meta.code.as_str(),
-                    meta.name.as_str(),
-                    meta.severity,
-                    meta.enabled,
-                    meta.file_set,
-                    meta.fix_safety
-                ),
-                (code, name, severity, enabled, set, safety)
+                rule.meta().file_set,
+                rule.check().file_set(),
+                "rules/{rule}.toml says another file set than its check reads"
             );
         }
+    }
+
+    /// What the engine computes beyond names follows from the registry: headers
+    /// for PYH205, legacy magic numbers for PYH202, `python-tags` for PYH206.
+    #[test]
+    fn needs_come_from_the_registry() {
+        let needing = |need: fn(&crate::rules::Needs) -> bool| {
+            Rule::ALL
+                .iter()
+                .filter(|r| need(&r.check().needs))
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(needing(|n| n.cache_headers), [Rule::PYH205]);
+        assert_eq!(needing(|n| n.sourceless_magic), [Rule::PYH202]);
+        assert_eq!(needing(|n| n.python_tags), [Rule::PYH206]);
     }
 
     /// The README's rule table is generated; `PYHYGIENE_BLESS=1 cargo test` rewrites it.

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use toml::Spanned;
 
-use crate::cli::CommonArgs;
 use crate::config::{Level, LoadedConfig};
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use crate::registry::Rule;
 pub use crate::repo::exclude::Exclude;
+use crate::repo::tracked::Tracked;
 
 /// Tool cache folders PYH002 knows without configuration.
 pub const DEFAULT_TOOL_CACHES: &[&str] = &[
@@ -27,6 +27,17 @@ pub const DEFAULT_TOOL_CACHES: &[&str] = &[
 
 /// The `.gitignore` lines PYH101 requires by default (GitHub's Python template).
 pub const DEFAULT_IGNORE_ENTRIES: &[&str] = &["__pycache__/", "*.py[cod]", "*$py.class"];
+
+/// The layer the command line puts over the config file: the CLI turns its flags
+/// into this, so the settings never see the CLI.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--select`: replaces the configured selection.
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub fail_on: Option<Severity>,
+}
 
 #[derive(Debug)]
 pub struct Settings {
@@ -50,8 +61,32 @@ impl Settings {
         self.severity(rule).is_some()
     }
 
-    /// Resolve defaults ← config ← flags.
-    pub fn resolve(config: Option<&LoadedConfig>, args: &CommonArgs) -> Result<Settings, Error> {
+    /// The lines a fix may append: `ignore-entries`, or GitHub's Python template
+    /// with `*.py[co]` instead of `*.py[cod]` when the repository tracks `.pyd`
+    /// extension modules.
+    pub fn required_entries(&self, tracked: Option<&Tracked>) -> Vec<String> {
+        if self.ignore_entries_configured {
+            return self.ignore_entries.clone();
+        }
+        let tracks_pyd = tracked.is_some_and(|t| {
+            t.entries
+                .iter()
+                .any(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pyd")))
+        });
+        DEFAULT_IGNORE_ENTRIES
+            .iter()
+            .map(|e| {
+                if tracks_pyd && *e == "*.py[cod]" {
+                    "*.py[co]".to_owned()
+                } else {
+                    (*e).to_owned()
+                }
+            })
+            .collect()
+    }
+
+    /// Resolve defaults ← config ← command-line overrides.
+    pub fn resolve(config: Option<&LoadedConfig>, args: &Overrides) -> Result<Settings, Error> {
         let options = config.map(|c| &c.options);
         let spanned_err = |item: &Spanned<String>, message: String| -> Error {
             match config {
@@ -151,7 +186,6 @@ impl Settings {
 
         let fail_on = args
             .fail_on
-            .map(Severity::from)
             .or(options.and_then(|o| o.fail_on))
             .unwrap_or(Severity::Error);
 
@@ -162,12 +196,14 @@ impl Settings {
         if let Some(extend) = options.and_then(|o| o.extend_exclude.as_ref()) {
             patterns.extend(extend);
         }
-        let exclude = Exclude::new(patterns.iter().map(|p| p.get_ref().as_str())).map_err(
-            |err| match err.index.map(|i| patterns[i]) {
+        let exclude =
+            Exclude::new(patterns.iter().map(|p| p.get_ref().as_str())).map_err(|err| match err
+                .index
+                .map(|i| patterns[i])
+            {
                 Some(span) => spanned_err(span, err.message),
                 None => Error::usage(err.message),
-            },
-        )?;
+            })?;
 
         let mut tool_caches = GlobSetBuilder::new();
         for name in DEFAULT_TOOL_CACHES {
@@ -345,4 +381,3 @@ fn resolve_selectors<'a>(
     }
     Ok(selectors)
 }
-

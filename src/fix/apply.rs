@@ -2,8 +2,8 @@
 //! index. Every step re-checks SPEC §8 against the disk as it is now.
 
 use std::ffi::OsStr;
-use std::io::Write;
 use std::io::ErrorKind;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::process::Stdio;
 
@@ -433,10 +433,7 @@ fn delete_file(root: &Path, relative: &Path) -> Step {
 
 /// A name SPEC §8 lets the fixer delete: bytecode, or a leftover in `__pycache__`.
 fn check_bytecode_name(relative: &Path) -> Result<(), String> {
-    let name = relative
-        .file_name()
-        .map(name_bytes)
-        .unwrap_or_default();
+    let name = relative.file_name().map(name_bytes).unwrap_or_default();
     let in_pycache = relative.parent().and_then(Path::file_name) == Some(OsStr::new("__pycache__"));
     if is_bytecode_name(name) || (in_pycache && is_leftover_name(name)) {
         Ok(())
@@ -472,7 +469,12 @@ fn remove_dir(root: &Path, relative: &Path, only_pycache: bool) -> Step {
     match dir.remove_dir(name) {
         Ok(()) => Step::Done,
         // Something still inside (a file the plan did not cover): leave it.
-        Err(e) if matches!(e.kind(), ErrorKind::DirectoryNotEmpty | ErrorKind::AlreadyExists) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::DirectoryNotEmpty | ErrorKind::AlreadyExists
+            ) =>
+        {
             Step::Skipped("the folder is not empty".into())
         }
         Err(e) if e.kind() == ErrorKind::NotFound => Step::Gone,

@@ -6,9 +6,9 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, FixKind, Safety};
-use crate::lint::FileSets;
+use crate::repo::ignores::entry_ignores;
 use crate::repo::ignores::IgnoreRules;
-use crate::rules::ignores::{entry_ignores, required_entries};
+use crate::repo::FileSets;
 use crate::settings::{Settings, DEFAULT_IGNORE_ENTRIES};
 
 /// Everything `fix` will do, in the order it does it.
@@ -104,7 +104,7 @@ impl Plan {
         let committed = committed.unwrap_or(&empty);
         let root_file = Path::new(".gitignore");
         // The configured (or template) entries first; the template as a fallback.
-        let mut template = required_entries(settings, sets.tracked.as_ref());
+        let mut template = settings.required_entries(sets.tracked.as_ref());
         template.extend(DEFAULT_IGNORE_ENTRIES.iter().map(|e| (*e).to_owned()));
         let targets = self
             .untrack
@@ -230,10 +230,7 @@ mod tests {
         assert_eq!(escape_pattern(Path::new("x ")).unwrap(), "x\\ ");
         assert_eq!(escape_pattern(Path::new("ve\nnv")), None);
         assert_eq!(escape_pattern(Path::new("a\r")), None);
-                assert_eq!(
-            escape_pattern(crate::paths::path(b"v\xe9nv")),
-            None
-        );
+        assert_eq!(escape_pattern(crate::paths::path(b"v\xe9nv")), None);
         for name in ["#a/b[1]*", "x ", "!neg", "we?rd"] {
             let pattern = format!("/{}", escape_pattern(Path::new(name)).unwrap());
             assert!(

@@ -244,7 +244,13 @@ mod tests {
     fn wtf8_is_utf8_plus_surrogates() {
         assert!(is_wtf8("aé€😀".as_bytes()));
         assert!(is_wtf8(b"\xED\xA0\x80")); // a lone surrogate
-        for bad in [&b"\xFF"[..], b"\xC0\x80", b"\xE0\x80\x80", b"\xF4\x90\x80\x80", b"\xE2\x82"] {
+        for bad in [
+            &b"\xFF"[..],
+            b"\xC0\x80",
+            b"\xE0\x80\x80",
+            b"\xF4\x90\x80\x80",
+            b"\xE2\x82",
+        ] {
             assert!(!is_wtf8(bad), "{bad:?}");
         }
     }

@@ -101,7 +101,11 @@ impl Dir {
 
     /// Remove the file (or symlink) `name` in this folder.
     pub fn remove_file(&self, name: &[u8]) -> io::Result<()> {
-        Ok(rustix::fs::unlinkat(&self.0, os_str(name), AtFlags::empty())?)
+        Ok(rustix::fs::unlinkat(
+            &self.0,
+            os_str(name),
+            AtFlags::empty(),
+        )?)
     }
 
     /// Remove the empty folder `name` in this folder (`rmdir`: never content).
@@ -174,7 +178,12 @@ impl Lister {
         let mut raw = rustix::fs::RawDir::new(&dir.0, &mut self.buffer);
         while let Some(item) = raw.next() {
             let item = item?;
-            add(dir, item.file_name().to_bytes(), item.file_type(), &mut entry);
+            add(
+                dir,
+                item.file_name().to_bytes(),
+                item.file_type(),
+                &mut entry,
+            );
         }
         Ok(())
     }
@@ -185,7 +194,12 @@ impl Lister {
         let mut read = rustix::fs::Dir::read_from(&dir.0)?;
         while let Some(item) = read.read() {
             let item = item?;
-            add(dir, item.file_name().to_bytes(), item.file_type(), &mut entry);
+            add(
+                dir,
+                item.file_name().to_bytes(),
+                item.file_type(),
+                &mut entry,
+            );
         }
         Ok(())
     }

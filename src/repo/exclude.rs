@@ -92,6 +92,10 @@ mod tests {
     fn a_bad_glob_names_its_index() {
         let err = Exclude::new(["ok", "a[b"]).unwrap_err();
         assert_eq!(err.index, Some(1));
-        assert!(err.message.starts_with("invalid glob `a[b`:"), "{}", err.message);
+        assert!(
+            err.message.starts_with("invalid glob `a[b`:"),
+            "{}",
+            err.message
+        );
     }
 }

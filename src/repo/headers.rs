@@ -85,10 +85,7 @@ impl Worktree {
                     Ok(dir) => read_head(dir, &name_buf),
                     Err(err) => Err(err.to_string()),
                 };
-                let owner = caches[i]
-                    .owner
-                    .as_ref()
-                    .map(|o| split_last(bytes_of(o)).1);
+                let owner = caches[i].owner.as_ref().map(|o| split_last(bytes_of(o)).1);
                 let stat = match (source_dir_fd, owner) {
                     (Ok(dir), Some(owner)) => stat(dir, owner),
                     _ => None,

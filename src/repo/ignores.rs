@@ -12,7 +12,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 
 use crate::paths::{bytes_of, path as path_from, split_last};
-use crate::repo::Root;
+use crate::repo::root::Root;
 
 /// The ignore-rules file set: what the team shares (`.gitignore` files in the git
 /// index) and what protects only this clone (`.git/info/exclude`, `core.excludesFile`,
@@ -262,10 +262,7 @@ impl<'a> Checker<'a> {
         let above = self.folder(split_last(folder).0);
         let verdict = match above {
             Verdict::Ignored(_) => above,
-            _ => match self
-                .rules
-                .check_one(path_from(folder), true)
-            {
+            _ => match self.rules.check_one(path_from(folder), true) {
                 Verdict::Unmatched => above,
                 own => own,
             },
@@ -294,6 +291,13 @@ impl IgnoreFile {
             pattern: original.to_owned(),
         }
     }
+}
+
+/// Does this single `.gitignore` line, at the root, ignore `path`?
+pub fn entry_ignores(entry: &str, path: &Path) -> bool {
+    IgnoreRules::from_bytes(Path::new(""), Path::new(".gitignore"), entry.as_bytes())
+        .check(path, false)
+        .is_ignored()
 }
 
 #[cfg(test)]

@@ -536,13 +536,7 @@ impl Collector {
                     && folder.dir.stat(name).is_ok_and(|s| s.kind == Kind::File)))
         {
             self.part.sources.insert(relative.to_vec());
-            if self
-                .part
-                .source_dirs
-                .last()
-                .map(|d| bytes_of(d))
-                != Some(folder.path)
-            {
+            if self.part.source_dirs.last().map(|d| bytes_of(d)) != Some(folder.path) {
                 self.part.source_dirs.push(path_of(folder.path));
             }
         }

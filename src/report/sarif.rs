@@ -188,11 +188,23 @@ mod tests {
     /// Windows roots are drive-letter URIs with `/` separators.
     #[test]
     fn root_uris_on_every_platform() {
-        assert_eq!(file_uri(b"/home/me/my repo", false), "file:///home/me/my%20repo");
-        assert_eq!(file_uri(br"C:\Users\me\repo", true), "file:///C:/Users/me/repo");
+        assert_eq!(
+            file_uri(b"/home/me/my repo", false),
+            "file:///home/me/my%20repo"
+        );
+        assert_eq!(
+            file_uri(br"C:\Users\me\repo", true),
+            "file:///C:/Users/me/repo"
+        );
         assert_eq!(file_uri(br"\\?\D:\src", true), "file:///D:/src");
-        assert_eq!(file_uri(br"\\server\share\repo", true), "file://server/share/repo");
+        assert_eq!(
+            file_uri(br"\\server\share\repo", true),
+            "file://server/share/repo"
+        );
         assert_eq!(&*relative_uri_bytes_for(br"pkg\m.pyc", true), b"pkg/m.pyc");
-        assert_eq!(&*relative_uri_bytes_for(br"pkg\m.pyc", false), br"pkg\m.pyc");
+        assert_eq!(
+            &*relative_uri_bytes_for(br"pkg\m.pyc", false),
+            br"pkg\m.pyc"
+        );
     }
 }

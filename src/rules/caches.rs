@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{display_path, Diagnostic};
+use crate::paths::{bytes_of, name_bytes, path as path_from, split_last};
 use crate::pyc::{self, CacheKind, CacheName, Validation};
 use crate::registry::Rule;
-use crate::paths::{bytes_of, name_bytes, path as path_from, split_last};
 use crate::repo::worktree::{parse_cache_path, CacheFile, Worktree};
-use crate::rules::Context;
+use crate::rules::Env;
 
 /// A cache file with its name parsed; its owner was looked up with the file set.
 struct Resolved<'a> {
@@ -83,13 +83,12 @@ fn deletion(rule: Rule, file: &CacheFile, message: String) -> Diagnostic {
 
 /// Is this path inside a folder PYH207 reports? Then that finding stands for it:
 /// one cause (a deleted package), one finding.
-fn in_reported_leftover(ctx: &Context<'_>, tree: &Worktree, path: &Path) -> bool {
-    ctx.settings.is_enabled(Rule::PYH207) && tree.leftover(path).is_some()
+fn in_reported_leftover(env: &Env<'_>, tree: &Worktree, path: &Path) -> bool {
+    env.settings.is_enabled(Rule::PYH207) && tree.leftover(path).is_some()
 }
 
 /// PYH201: caches in `__pycache__` whose source is gone, and interrupted-write leftovers.
-pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tree) = ctx.worktree else { return };
+pub fn orphaned_bytecode(tree: &Worktree, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     for r in resolve_all(
         tree,
         &[
@@ -116,7 +115,7 @@ pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             _ => continue,
         };
-        if in_reported_leftover(ctx, tree, &r.file.path) {
+        if in_reported_leftover(env, tree, &r.file.path) {
             continue;
         }
         out.push(deletion(Rule::PYH201, r.file, message));
@@ -124,8 +123,7 @@ pub fn orphaned_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// PYH202: legacy `<m>.pyc`/`.pyo` (or Jython `$py.class`) with no `<m>.py` beside it.
-pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tree) = ctx.worktree else { return };
+pub fn sourceless_module(tree: &Worktree, _env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     for r in resolve_all(tree, &[CacheKind::Legacy, CacheKind::Jython]) {
         let message = match r.name {
             CacheName::Legacy { stem, .. } if r.owner.is_none() => sourceless_message(&r, stem),
@@ -141,8 +139,7 @@ pub fn sourceless_module(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// PYH207: folders a deleted package left, holding nothing but orphaned caches and
 /// empty folders; one finding for the top-most.
-pub fn deleted_package_leftover(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tree) = ctx.worktree else { return };
+pub fn deleted_package_leftover(tree: &Worktree, _env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     for leftover in &tree.leftovers {
         let caches = match leftover.caches.len() {
             0 => "empty `__pycache__` folders".to_owned(),
@@ -183,10 +180,7 @@ fn sourceless_message(r: &Resolved<'_>, stem: &[u8]) -> String {
     let subject = if stem == b"__init__" {
         match folder {
             [] => "the root folder's package".to_owned(),
-            _ => format!(
-                "package `{}`",
-                display_path(path_from(folder))
-            ),
+            _ => format!("package `{}`", display_path(path_from(folder))),
         }
     } else {
         format!("module `{}`", String::from_utf8_lossy(stem))
@@ -218,8 +212,7 @@ fn sourceless_message(r: &Resolved<'_>, stem: &[u8]) -> String {
 }
 
 /// PYH203: legacy bytecode beside its existing source.
-pub fn legacy_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tree) = ctx.worktree else { return };
+pub fn legacy_bytecode(tree: &Worktree, _env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     for r in resolve_all(tree, &[CacheKind::Legacy, CacheKind::Jython]) {
         if matches!(r.name, CacheName::Legacy { .. } | CacheName::Jython { .. }) {
             if let Some(owner) = r.owner {
@@ -231,10 +224,9 @@ pub fn legacy_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// PYH204: empty `__pycache__` folders, and files named `__pycache__`.
-pub fn empty_pycache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tree) = ctx.worktree else { return };
+pub fn empty_pycache(tree: &Worktree, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     for (dir, entries) in &tree.pycache_dirs {
-        if *entries == 0 && !in_reported_leftover(ctx, tree, dir) {
+        if *entries == 0 && !in_reported_leftover(env, tree, dir) {
             out.push(Diagnostic::new(Rule::PYH204, dir, "empty `__pycache__` folder").dir());
         }
     }
@@ -251,8 +243,7 @@ pub fn empty_pycache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// PYH205: live caches whose header disagrees with their source or their tag, or
 /// that are not bytecode at all.
-pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tree) = ctx.worktree else { return };
+pub fn stale_bytecode(tree: &Worktree, _env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     for r in resolve_all(tree, &[CacheKind::Pep3147, CacheKind::Pytest]) {
         let tag = match r.name {
             CacheName::Pep3147 { tag, .. } | CacheName::Pytest { tag, .. } => tag,
@@ -325,9 +316,8 @@ pub fn stale_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// PYH206: live caches for interpreter tags not in `python-tags`.
-pub fn foreign_interpreter_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tree) = ctx.worktree else { return };
-    let tags = &ctx.settings.python_tags;
+pub fn foreign_interpreter_cache(tree: &Worktree, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
+    let tags = &env.settings.python_tags;
     if tags.is_empty() {
         return; // the engine notes that python-tags is required
     }

@@ -7,22 +7,42 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{display_path, Diagnostic, IgnoreLocation};
 use crate::registry::Rule;
-use crate::repo::ignores::{Checker, Decider, IgnoreRules, IgnoreSet, Verdict};
-use crate::repo::tracked::Tracked;
-use crate::rules::Context;
-use crate::settings::{Settings, DEFAULT_IGNORE_ENTRIES};
+use crate::repo::ignores::{entry_ignores, Checker, Decider, IgnoreSet, Verdict};
+use crate::rules::{Env, IgnoreInputs};
+use crate::settings::Settings;
 
 /// Folders a message names before it says "and N more".
 const FOLDERS_NAMED: usize = 3;
 
+/// What a rule probes the ignore rules with, in the root and in every folder with
+/// Python sources; `{tag}` is the project's interpreter tag (the first of
+/// `python-tags`, else the newest tag among caches on disk, else python3's).
+struct Probes {
+    always: &'static [&'static str],
+    /// Run only when a configured `ignore-entries` line matches them.
+    opt_in: &'static [&'static str],
+}
+
 /// PYH101: `__pycache__/<m>.<tag>.pyc` caches.
-pub fn bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    coverage(ctx, Rule::PYH101, out);
+pub fn bytecode_not_ignored(inputs: &IgnoreInputs<'_>, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
+    let probes = Probes {
+        always: &["__pycache__/m.{tag}.pyc"],
+        opt_in: &[],
+    };
+    coverage(inputs, env, Rule::PYH101, &probes, out);
 }
 
 /// PYH102: legacy `<m>.pyc` beside its source (and opt-in `.pyo`, `$py.class`).
-pub fn legacy_bytecode_not_ignored(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    coverage(ctx, Rule::PYH102, out);
+pub fn legacy_bytecode_not_ignored(
+    inputs: &IgnoreInputs<'_>,
+    env: &Env<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let probes = Probes {
+        always: &["m.pyc"],
+        opt_in: &["m.pyo", "m$py.class"],
+    };
+    coverage(inputs, env, Rule::PYH102, &probes, out);
 }
 
 /// Why a probe is not ignored by what the team shares.
@@ -38,11 +58,15 @@ enum Cause {
 
 /// Probe the root and every folder with sources; group the folders whose probe is
 /// not ignored by the entry that would cover it and the cause.
-fn coverage(ctx: &Context<'_>, rule: Rule, out: &mut Vec<Diagnostic>) {
-    let (Some(tree), Some(ignores)) = (ctx.worktree, ctx.ignores) else {
-        return;
-    };
-    let entries = required_entries(ctx.settings, ctx.tracked);
+fn coverage(
+    inputs: &IgnoreInputs<'_>,
+    env: &Env<'_>,
+    rule: Rule,
+    probes: &Probes,
+    out: &mut Vec<Diagnostic>,
+) {
+    let (tree, ignores) = (inputs.worktree, inputs.ignores);
+    let entries = env.settings.required_entries(inputs.tracked);
     let folders: Vec<&Path> = std::iter::once(Path::new(""))
         .chain(
             tree.source_dirs
@@ -55,7 +79,7 @@ fn coverage(ctx: &Context<'_>, rule: Rule, out: &mut Vec<Diagnostic>) {
     // that entry to the root `.gitignore` would ignore it there.
     let mut groups: BTreeMap<(Option<&String>, Cause, bool), Vec<&Path>> = BTreeMap::new();
     let mut names: BTreeMap<Option<&String>, PathBuf> = BTreeMap::new();
-    for name in probes(rule, ctx.settings, &ignores.probe_tag) {
+    for name in probe_names(probes, env.settings, &ignores.probe_tag) {
         let entry = entries.iter().find(|e| entry_ignores(e, &name));
         let mut committed = Checker::new(&ignores.committed);
         let mut on_disk = ignores.on_disk.as_ref().map(Checker::new);
@@ -98,7 +122,7 @@ fn coverage(ctx: &Context<'_>, rule: Rule, out: &mut Vec<Diagnostic>) {
             exposed: &exposed,
             entry: entry.filter(|_| fixable),
             ignores,
-            root: ctx.root,
+            root: env.root,
             root_exists,
         };
         out.push(finding.diagnostic(cause, name));
@@ -106,18 +130,18 @@ fn coverage(ctx: &Context<'_>, rule: Rule, out: &mut Vec<Diagnostic>) {
 }
 
 /// The probe file names a rule checks, with the tag filled in.
-fn probes(rule: Rule, settings: &Settings, tag: &str) -> Vec<PathBuf> {
-    let meta = rule.meta();
+fn probe_names(probes: &Probes, settings: &Settings, tag: &str) -> Vec<PathBuf> {
     let configured = settings
         .ignore_entries_configured
         .then_some(&settings.ignore_entries);
-    let opt_in = meta.opt_in_probes.iter().filter(|probe| {
+    let opt_in = probes.opt_in.iter().filter(|probe| {
         configured.is_some_and(|entries| {
             let name = probe.replace("{tag}", tag);
             entries.iter().any(|e| entry_ignores(e, Path::new(&name)))
         })
     });
-    meta.probes
+    probes
+        .always
         .iter()
         .chain(opt_in)
         .map(|probe| PathBuf::from(probe.replace("{tag}", tag)))
@@ -253,34 +277,4 @@ fn set_entry(d: &mut Diagnostic, entry: Option<String>) {
         // No configured entry covers the probe: nothing safe to append.
         (fix, None) => *fix = None,
     }
-}
-
-/// Does this single `.gitignore` line, at the root, ignore `path`?
-pub fn entry_ignores(entry: &str, path: &Path) -> bool {
-    IgnoreRules::from_bytes(Path::new(""), Path::new(".gitignore"), entry.as_bytes())
-        .check(path, false)
-        .is_ignored()
-}
-
-/// The lines a fix may append: `ignore-entries`, or GitHub's Python template with
-/// `*.py[co]` instead of `*.py[cod]` when the repository tracks `.pyd` extension modules.
-pub fn required_entries(settings: &Settings, tracked: Option<&Tracked>) -> Vec<String> {
-    if settings.ignore_entries_configured {
-        return settings.ignore_entries.clone();
-    }
-    let tracks_pyd = tracked.is_some_and(|t| {
-        t.entries
-            .iter()
-            .any(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pyd")))
-    });
-    DEFAULT_IGNORE_ENTRIES
-        .iter()
-        .map(|e| {
-            if tracks_pyd && *e == "*.py[cod]" {
-                "*.py[co]".to_owned()
-            } else {
-                (*e).to_owned()
-            }
-        })
-        .collect()
 }

@@ -6,16 +6,16 @@ use std::path::Path;
 use globset::GlobSet;
 
 use crate::diagnostic::{display_path, Diagnostic};
-use crate::registry::Rule;
 use crate::paths::{path as path_from, split_last};
-use crate::rules::Context;
+use crate::registry::Rule;
+use crate::repo::tracked::Tracked;
+use crate::rules::Env;
 
 /// PYH001: tracked `.pyc`/`.pyo`/`$py.class`, or anything under `__pycache__/`.
-pub fn tracked_bytecode(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tracked) = ctx.tracked else { return };
+pub fn tracked_bytecode(tracked: &Tracked, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     // PYH003 reports a committed environment as a whole; with it off, the bytecode
     // inside is still committed bytecode.
-    let whole_envs = ctx.settings.is_enabled(Rule::PYH003);
+    let whole_envs = env.settings.is_enabled(Rule::PYH003);
     for path in &tracked.entries {
         if whole_envs && tracked.virtualenv_of(path).is_some() {
             continue;
@@ -59,9 +59,8 @@ fn bytecode_kind(path: &Path) -> Option<&'static str> {
 
 /// PYH002: tracked tool cache folders (`.pytest_cache/`, `*.egg-info/`, …), one
 /// diagnostic per folder with its file count: one cause, one finding.
-pub fn tracked_tool_cache(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tracked) = ctx.tracked else { return };
-    let caches = &ctx.settings.tool_caches;
+pub fn tracked_tool_cache(tracked: &Tracked, env: &Env<'_>, out: &mut Vec<Diagnostic>) {
+    let caches = &env.settings.tool_caches;
     // The index is sorted, so entries of one folder come together: match each
     // folder's components once, not once per file.
     let mut last: Option<(&[u8], Option<&Path>)> = None;
@@ -120,8 +119,7 @@ fn tool_cache_folder<'p>(parent: &'p Path, caches: &GlobSet) -> Option<&'p Path>
 }
 
 /// PYH003: committed virtual environments, one diagnostic per environment.
-pub fn tracked_virtualenv(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(tracked) = ctx.tracked else { return };
+pub fn tracked_virtualenv(tracked: &Tracked, _env: &Env<'_>, out: &mut Vec<Diagnostic>) {
     for env in &tracked.virtualenvs {
         let files = if env.files == 1 { "file" } else { "files" };
         out.push(

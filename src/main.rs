@@ -13,11 +13,6 @@ fn main() -> ExitCode {
     };
     match pyhygiene::run(cli) {
         Ok(status) => status.into(),
-        // `rules`, `explain`, `man`, `completions` into a closed pipe: they have no
-        // verdict. `check` and `fix` keep theirs (see `reader_may_leave`).
-        Err(pyhygiene::error::Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
         Err(err) => {
             let color = pyhygiene::use_color(color_choice, std::io::stderr().is_terminal());
             let theme = if color {
@@ -32,7 +27,7 @@ fn main() -> ExitCode {
             }
             // A closed stderr leaves nowhere to say it; the exit status still does.
             let _ = std::io::Write::write_all(&mut std::io::stderr(), rendered.as_bytes());
-            ExitCode::from(2)
+            pyhygiene::Status::Error.into()
         }
     }
 }

@@ -1,6 +1,91 @@
-//! `pyhygiene init`: what to add to `.pre-commit-config.yaml` (and optionally a
-//! GitHub workflow) so a repository is protected. Planning is pure; the command
-//! in `lib.rs` writes, and only by appending or creating.
+//! `pyhygiene init`: add to `.pre-commit-config.yaml` (and optionally a GitHub
+//! workflow) what protects a repository. Planning is pure; the command writes,
+//! and only by appending or creating.
+
+use crate::cli::InitArgs;
+use crate::commands::{reader_may_leave, write_flushed, Status};
+use crate::error::Error;
+use crate::fix;
+use crate::repo::Root;
+
+/// `pyhygiene init`: add the hook (and the workflow), creating or appending only.
+pub fn run(args: &InitArgs) -> Result<Status, Error> {
+    let (root, _) = match &args.root {
+        Some(dir) => Root::discover(Some(dir))?,
+        None => Root::discover_for(&[])?,
+    };
+    root.refuse_fix_root(args.root.is_some())?;
+    let mut out = String::new();
+    let mut pending = false;
+    let mut changed = Vec::new();
+    let mut write = |name: &str, old: Option<&[u8]>, new: &[u8]| -> Result<(), Error> {
+        if args.dry_run {
+            out.push_str(&fix::gitignore::unified_diff(name, old, new));
+        } else {
+            let path = root.path.join(name);
+            if let Some(folder) = path.parent() {
+                std::fs::create_dir_all(folder)?;
+            }
+            fix::gitignore::write_appended(&path, old, new)
+                .map_err(|e| Error::Fix(format!("cannot write {name}: {e}")))?;
+        }
+        changed.push(name.to_owned());
+        Ok(())
+    };
+    let config = ".pre-commit-config.yaml";
+    let existing = match std::fs::read(root.path.join(config)) {
+        Ok(bytes) => Some(bytes),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+        Err(err) => return Err(Error::Fix(format!("cannot read {config}: {err}"))),
+    };
+    let mut notes = String::new();
+    match plan_pre_commit(existing.as_deref()) {
+        Edit::Create(text) => write(config, None, text.as_bytes())?,
+        Edit::Append(bytes) => write(config, existing.as_deref(), &bytes)?,
+        Edit::AlreadyThere => {
+            notes.push_str(&format!("{config} already runs pyhygiene: left alone\n"))
+        }
+        Edit::CannotEdit(why) => {
+            pending = true;
+            notes.push_str(&format!(
+                "Did not edit {config}: {why}. Add this entry under `repos:`:\n\n{}\n",
+                hook_entry(2, "\n")
+            ));
+        }
+    }
+    if args.github {
+        let workflow = ".github/workflows/pyhygiene.yml";
+        if root.path.join(workflow).symlink_metadata().is_ok() {
+            notes.push_str(&format!("{workflow} exists: left alone\n"));
+        } else {
+            write(workflow, None, github_workflow().as_bytes())?;
+        }
+    }
+    let mut report = out;
+    if !args.dry_run {
+        for name in &changed {
+            let verb = if name == config && existing.is_some() {
+                "Added the pyhygiene hook to"
+            } else {
+                "Created"
+            };
+            report.push_str(&format!("{verb} {name}\n"));
+        }
+    }
+    report.push_str(&notes);
+    if !changed.is_empty() && !args.dry_run {
+        report.push_str(&format!(
+            "Next: `pre-commit install`, then commit {}\n",
+            changed.join(" and ")
+        ));
+    }
+    reader_may_leave(write_flushed(&mut std::io::stdout(), report.as_bytes()))?;
+    Ok(if pending || (args.dry_run && !changed.is_empty()) {
+        Status::Failed
+    } else {
+        Status::Clean
+    })
+}
 
 /// The hook repository users add.
 pub const HOOK_REPO: &str = "https://github.com/pyhygiene/pyhygiene";

@@ -1,6 +1,8 @@
 //! `pyhygiene check` over the tracked file set (PYH001–PYH003).
 
+#[cfg(unix)]
 use std::ffi::OsStr;
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
 
 use crate::common::{pairs, Repo};
@@ -158,6 +160,7 @@ warning[PYH002] tracked-tool-cache: A tool cache folder is tracked by git
 }
 
 #[test]
+#[cfg(unix)]
 fn spaces_and_non_utf8_names() {
     let repo = Repo::new();
     repo.write("my pkg/__pycache__/my mod.cpython-311.pyc", "1");

@@ -193,6 +193,7 @@ impl Repo {
 impl Repo {
     /// Run pyhygiene through `sh -c SCRIPT`, where the script ends by running
     /// `"$@"` (the binary and `args`): to set limits such as `ulimit -n` first.
+    #[cfg(unix)]
     pub fn run_under<I, S>(&self, script: &str, args: I) -> Run
     where
         I: IntoIterator<Item = S>,

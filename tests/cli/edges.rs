@@ -3,7 +3,9 @@
 
 use std::process::Command;
 
-use crate::common::{changed, pairs, snapshot, Repo};
+#[cfg(unix)]
+use crate::common::{changed, snapshot};
+use crate::common::{pairs, Repo};
 
 fn index(repo: &Repo) -> String {
     repo.git(["ls-files", "--stage"])
@@ -56,6 +58,7 @@ fn repository_that_is_an_environment_is_refused() {
 
 /// Names a `.gitignore` line cannot hold get no entry, never a wrong one.
 #[test]
+#[cfg(unix)] // Windows file names cannot hold line breaks
 fn line_breaks_in_names_never_reach_gitignore() {
     let repo = Repo::new();
     repo.with_gitignore()
@@ -109,6 +112,7 @@ fn useless_entries_are_not_appended_again_and_again() {
 
 /// A `.gitignore` that cannot be replaced stops the fix before the index changes.
 #[test]
+#[cfg(unix)]
 fn symlinked_gitignore_fails_before_anything_changes() {
     let outside = Repo::plain();
     outside.write("target", "build/\n");
@@ -149,6 +153,7 @@ fn root_subfolder_sees_parent_gitignore() {
 
 /// A symlinked source still owns its cache.
 #[test]
+#[cfg(unix)]
 fn symlinked_sources_are_sources() {
     let repo = Repo::new();
     repo.with_gitignore()
@@ -253,6 +258,7 @@ fn nested_repositories_are_left_alone() {
 
 /// `pyhygiene check | head -1` still fails the pipeline on errors.
 #[test]
+#[cfg(unix)] // bash, `head` and SIGPIPE
 fn broken_pipe_keeps_the_exit_status() {
     let repo = Repo::new();
     repo.with_gitignore();

@@ -4,6 +4,9 @@
 //! its output must be exactly what the block shows. `PYHYGIENE_BLESS=1` rewrites
 //! the blocks in `rules/` from what the code prints.
 
+// The transcripts are bash with POSIX tools, run with a symlinked binary on a `:` PATH.
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -245,6 +245,7 @@ Would change .gitignore (and stage the new lines):
 }
 
 #[test]
+#[cfg(unix)]
 fn symlinks_out_of_the_root_are_never_followed() {
     let outside = Repo::plain();
     outside
@@ -335,8 +336,10 @@ fn locked_index_changes_nothing() {
 }
 
 /// Marks a folder immutable (root ignores permissions, not this) and undoes it on drop.
+#[cfg(unix)]
 struct Immutable(std::path::PathBuf);
 
+#[cfg(unix)]
 impl Immutable {
     fn new(path: std::path::PathBuf) -> Immutable {
         let status = Command::new("chattr")
@@ -352,6 +355,7 @@ impl Immutable {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Immutable {
     fn drop(&mut self) {
         let _ = Command::new("chattr").arg("-i").arg(&self.0).status();
@@ -359,6 +363,7 @@ impl Drop for Immutable {
 }
 
 #[test]
+#[cfg(unix)]
 fn read_only_folder_stops_cleanly() {
     let repo = Repo::new();
     repo.with_gitignore()
@@ -398,6 +403,7 @@ fn read_only_folder_stops_cleanly() {
     );
 }
 
+#[cfg(unix)]
 fn nix_is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -408,6 +414,7 @@ fn nix_is_root() -> bool {
 
 /// The error the read-only folder gives: EPERM for an immutable folder (root),
 /// EACCES for a 0555 folder (anyone else).
+#[cfg(unix)]
 fn os_error_text() -> String {
     if nix_is_root() {
         "Operation not permitted (os error 1)".into()
@@ -419,6 +426,7 @@ fn os_error_text() -> String {
 /// A `.gitignore` that cannot be replaced is left exactly as it was: no truncated
 /// file, no temp file, and the report says what was and was not done.
 #[test]
+#[cfg(unix)]
 fn unwritable_root_leaves_no_partial_gitignore() {
     if !nix_is_root() {
         eprintln!("needs root for chattr; covered by read_only_folder_stops_cleanly otherwise");

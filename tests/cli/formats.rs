@@ -1,7 +1,9 @@
 //! CI formats: SARIF validated against the official schema, GitHub workflow
 //! commands line by line, and snapshots of the human report.
 
+#[cfg(unix)]
 use std::ffi::OsStr;
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::Command;
@@ -136,6 +138,7 @@ fn sarif_validates_against_the_official_schema() {
 }
 
 #[test]
+#[cfg(unix)] // `:`, LF and CR cannot be in Windows file names
 fn github_annotations_line_by_line() {
     let repo = Repo::new();
     repo.write(".gitignore", "__pycache__/\n*.pyc\n")

@@ -365,6 +365,7 @@ fn probes_use_the_project_interpreter_tag() {
 /// With no cache on disk and no `python-tags`, python3 names the tag; a python3
 /// that fails or has no cache tag leaves the built-in fallback (`cpython-313`).
 #[test]
+#[cfg(unix)]
 fn probe_tag_falls_back_when_python3_cannot_tell() {
     let repo = Repo::new();
     let python3_tag = crate::common::tag().to_owned();

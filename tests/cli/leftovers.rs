@@ -118,6 +118,7 @@ fn deleted_package_is_one_finding_and_fix_makes_the_import_fail() {
 /// symlink, content `exclude` leaves out, a virtualenv, another repository. A
 /// folder without a single `__pycache__` is no package, and the root never is.
 #[test]
+#[cfg(unix)]
 fn anything_else_in_the_folder_keeps_it() {
     let repo = Repo::new();
     let tag = tag();

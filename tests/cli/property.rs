@@ -126,12 +126,17 @@ fn build(items: &[Item], root_gitignore: Option<&str>) -> (Repo, Repo) {
         }
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         match &item.entry {
+            #[cfg(unix)]
             Entry::LinkOut => {
                 std::os::unix::fs::symlink(outside.path("target.pyc"), &full).unwrap()
             }
+            #[cfg(unix)]
             Entry::PycacheLinkOut => {
                 std::os::unix::fs::symlink(outside.path("cache"), &full).unwrap()
             }
+            // Symlinks need privileges on Windows: those entries are left out there.
+            #[cfg(not(unix))]
+            Entry::LinkOut | Entry::PycacheLinkOut => continue,
             Entry::GitIgnore(text) => std::fs::write(&full, text).unwrap(),
             _ => std::fs::write(&full, format!("content {i}")).unwrap(),
         }
@@ -153,14 +158,14 @@ fn build(items: &[Item], root_gitignore: Option<&str>) -> (Repo, Repo) {
 /// May `fix` delete this path (SPEC §8)? Bytecode by name, or a `__pycache__`
 /// folder, and nowhere inside a skipped folder or the virtualenv.
 fn deletable(path: &Path, was: &str) -> bool {
-    let text = path.to_str().unwrap();
     let skipped = ["node_modules", "site-packages", "venv"]
         .iter()
         .any(|s| path.components().any(|c| c.as_os_str() == *s));
     let name = path.file_name().unwrap().to_str().unwrap();
     let bytecode = name.ends_with(".pyc")
         || name.ends_with("$py.class")
-        || (text.contains("__pycache__/") && name.contains(".pyc."));
+        || (path.parent().and_then(Path::file_name) == Some("__pycache__".as_ref())
+            && name.contains(".pyc."));
     let pycache_dir = name == "__pycache__" && was == "dir";
     !skipped && !was.starts_with("symlink") && (bytecode || pycache_dir)
 }

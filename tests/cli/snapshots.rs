@@ -69,6 +69,7 @@ fn config_error() {
 
 /// `--color auto` colours a terminal (a pty made by `script`), unless NO_COLOR is set.
 #[test]
+#[cfg(unix)]
 fn auto_colour_follows_the_terminal_and_no_color() {
     let repo = Repo::new();
     repo.with_gitignore()

@@ -1,6 +1,7 @@
 //! The promises an adversary tries to break: no escape from the root, no claim of
 //! a change that did not happen, the right exit status, output that cannot be forged.
 
+#[cfg(unix)]
 use std::path::Path;
 
 use crate::common::{changed, snapshot, tag, Repo};
@@ -8,6 +9,7 @@ use crate::common::{changed, snapshot, tag, Repo};
 /// A committed symlink to a folder outside the repository: a PATH through it is an
 /// error for `check` and `fix`, and nothing on either side changes.
 #[test]
+#[cfg(unix)]
 fn a_path_through_a_symlink_never_leaves_the_root() {
     let outside = Repo::plain();
     outside
@@ -87,6 +89,7 @@ fn fix_outside_git_needs_an_explicit_root() {
 /// A symlink to the root itself is no repository nested in it: `check self` says
 /// nothing is wrong, not that `self` is another repository.
 #[test]
+#[cfg(unix)]
 fn a_symlink_to_the_root_is_not_another_repository() {
     let repo = Repo::new();
     repo.with_gitignore().write("m.py", "");
@@ -166,6 +169,7 @@ fn a_pycache_with_excluded_content_is_not_empty() {
 /// A FIFO, a socket or a folder named like bytecode gets no fix (like a symlink):
 /// the summary does not count it fixable, and `fix` leaves it.
 #[test]
+#[cfg(unix)]
 fn special_files_named_like_bytecode_get_no_fix() {
     let repo = Repo::new();
     repo.with_gitignore();
@@ -215,6 +219,11 @@ fn special_files_named_like_bytecode_get_no_fix() {
 
 /// A cache deeper than `PATH_MAX` is found and deleted, not offered and skipped.
 #[test]
+#[cfg(unix)]
+#[cfg_attr(
+    feature = "portable",
+    ignore = "the portable implementation resolves whole paths, limited by PATH_MAX"
+)]
 fn caches_beyond_path_max_are_fixed() {
     let repo = Repo::new();
     repo.with_gitignore();
@@ -327,6 +336,7 @@ fn a_path_the_fix_removed_is_not_missing() {
 }
 
 /// Run the binary with stdout a pipe whose reader is already gone.
+#[cfg(unix)]
 fn run_reader_gone(repo: &Repo, args: &[&str]) -> i32 {
     let (reader, writer) = rustix::pipe::pipe().unwrap();
     drop(reader);
@@ -342,6 +352,7 @@ fn run_reader_gone(repo: &Repo, args: &[&str]) -> i32 {
 
 /// When stdout's reader leaves (`| head -1`), every command keeps its verdict.
 #[test]
+#[cfg(unix)]
 fn a_reader_that_leaves_does_not_change_the_exit_status() {
     let repo = Repo::new();
     repo.with_gitignore()
@@ -431,6 +442,7 @@ fn dry_run_plan_as_json() {
 /// A newline or an ESC in a file name cannot forge report lines or reach the
 /// terminal: the human report escapes them; JSON keeps the exact name.
 #[test]
+#[cfg(unix)] // Windows file names cannot hold control characters
 fn control_characters_in_names_are_escaped_for_people() {
     let repo = Repo::new();
     repo.with_gitignore()
@@ -535,6 +547,7 @@ fn tracked_bytecode_in_skipped_folders_leaves_the_folders_untouched() {
 /// Run the binary as the unprivileged user `nobody` (tests run as root, for whom
 /// `chmod 000` changes nothing).
 /// Hand a git repository to `nobody`, so git runs there as that user.
+#[cfg(unix)]
 fn give_to_nobody(repo: &Repo) {
     let status = std::process::Command::new("chown")
         .args(["-R", "65534:65534"])
@@ -544,6 +557,7 @@ fn give_to_nobody(repo: &Repo) {
     assert!(status.success());
 }
 
+#[cfg(unix)]
 fn run_as_nobody(dir: &Path, args: &[&str]) -> crate::common::Run {
     let mut cmd = std::process::Command::new("setpriv");
     crate::common::isolate(&mut cmd);
@@ -557,6 +571,7 @@ fn run_as_nobody(dir: &Path, args: &[&str]) -> crate::common::Run {
 /// A folder that cannot be read makes the run incomplete: every format says so,
 /// `--quiet` does not hide it, and `--fail-on warning` fails on it.
 #[test]
+#[cfg(unix)]
 fn an_unreadable_folder_is_reported_in_every_format() {
     use std::os::unix::fs::PermissionsExt;
     let dir = Repo::plain();
@@ -612,6 +627,11 @@ fn control_characters_in_error_paths_are_escaped() {
 /// A user who cannot give a new file the `.gitignore`'s group (not a member of
 /// it) gets an in-place append: group, mode and inode stay, no byte is rewritten.
 #[test]
+#[cfg(unix)]
+#[cfg_attr(
+    feature = "portable",
+    ignore = "owner and group are not known to the portable implementation"
+)]
 fn gitignore_group_is_kept_when_the_user_cannot_chown() {
     use std::os::unix::fs::MetadataExt;
     let dir = Repo::plain();
@@ -676,6 +696,7 @@ fn untracking_a_virtualenv_reports_the_folder() {
 
 /// A `.gitignore` that cannot be read is never replaced by a new one.
 #[test]
+#[cfg(unix)]
 fn an_unreadable_gitignore_is_not_overwritten() {
     use std::os::unix::fs::PermissionsExt;
     let dir = Repo::plain();
@@ -731,6 +752,7 @@ fn emptied_nested_pycache_goes_in_one_run() {
 /// An unreadable committed `.gitignore` beside an uncommitted one is reported once:
 /// the run is incomplete, and says so without repeating itself.
 #[test]
+#[cfg(unix)]
 fn an_unreadable_gitignore_is_reported_once() {
     use std::os::unix::fs::PermissionsExt;
     let repo = Repo::new();
@@ -753,6 +775,7 @@ fn an_unreadable_gitignore_is_reported_once() {
 
 /// `init` never replaces a `.pre-commit-config.yaml` it cannot read.
 #[test]
+#[cfg(unix)]
 fn init_never_replaces_an_unreadable_config() {
     use std::os::unix::fs::PermissionsExt;
     let repo = Repo::new();

@@ -1,13 +1,16 @@
 //! The worktree walk's edges: descriptor limits, what counts as a virtualenv,
 //! files that are not regular (regressions from the review of the own walker).
 
+#[cfg(unix)]
 use std::process::Command;
 
+#[cfg(unix)]
 use crate::common::{pairs, Repo};
 
 /// A deep tree, many folders per level: the walk holds parents open only within
 /// what the descriptor limit allows, and sees everything.
 #[test]
+#[cfg(unix)]
 fn deep_trees_fit_a_small_descriptor_limit() {
     let repo = Repo::new();
     repo.with_gitignore();
@@ -43,6 +46,7 @@ fn deep_trees_fit_a_small_descriptor_limit() {
 /// Anything named `pyvenv.cfg` that exists makes a virtualenv (a file, a folder, a
 /// symlink to one); a dangling symlink does not.
 #[test]
+#[cfg(unix)]
 fn dangling_pyvenv_cfg_is_not_an_environment() {
     let repo = Repo::new();
     repo.with_gitignore()
@@ -61,6 +65,7 @@ fn dangling_pyvenv_cfg_is_not_an_environment() {
 
 /// A named pipe under a cache name is neither read (it would block) nor judged.
 #[test]
+#[cfg(unix)]
 fn named_pipe_in_pycache_is_not_read() {
     let repo = Repo::new();
     repo.with_gitignore()

@@ -272,28 +272,32 @@ impl Repo {
     }
 }
 
-/// Compare with `tests/snapshots/<name>.txt` (escape characters shown as `\e`);
-/// `PYHYGIENE_BLESS=1` writes the file. A missing snapshot fails.
-pub fn assert_snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(format!("{name}.txt"));
+/// Compare with the insta snapshot `tests/snapshots/<name>.snap` (escape
+/// characters shown as `\e`, the repository's path as `[ROOT]`, so it holds on
+/// every platform and in every temp folder). `cargo insta review`, or
+/// `INSTA_UPDATE=always cargo test`, writes it; a missing snapshot fails.
+pub fn assert_snapshot(name: &str, actual: &str, root: &Path) {
     let actual = actual.replace('\x1b', "\\e");
-    if std::env::var_os("PYHYGIENE_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual).unwrap();
-        return;
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    for shown in [root.to_string_lossy(), root.to_string_lossy().replace('\\', "/").into()] {
+        settings.add_filter(&regex_literal(&shown), "[ROOT]");
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}; run with PYHYGIENE_BLESS=1",
-            path.display()
-        )
-    });
-    assert_eq!(
-        expected, actual,
-        "snapshot {name} differs (PYHYGIENE_BLESS=1 rewrites it)"
-    );
+    settings.bind(|| insta::assert_snapshot!(name, actual));
+}
+
+/// `text` as a regular expression that matches exactly it.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The virtualenv `scripts/test` fills with pre-commit and jsonschema.

@@ -11,7 +11,7 @@ fn both(repo: &Repo, name: &str, args: &[&str]) {
             "exit: {}\n--- stdout\n{}--- stderr\n{}",
             run.code, run.stdout, run.stderr
         );
-        assert_snapshot(&format!("{name}-{suffix}"), &text);
+        assert_snapshot(&format!("{name}-{suffix}"), &text, &repo.root);
     }
 }
 

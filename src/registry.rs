@@ -22,6 +22,9 @@ pub struct RuleMeta {
     pub fix: FixKind,
     pub fix_safety: Safety,
     pub explanation: String,
+    /// Shell commands that build the repository the explanation's `## Example`
+    /// runs in (`tests/cli/examples.rs` replays it).
+    pub example_setup: String,
 }
 
 impl RuleMeta {

@@ -57,7 +57,13 @@ fn crate_paths(code: &str) -> BTreeSet<String> {
         for item in group.split(',') {
             let item = item.trim();
             if !item.is_empty() {
-                found.insert(item.split('{').next().unwrap().trim_end_matches(':').to_owned());
+                found.insert(
+                    item.split('{')
+                        .next()
+                        .unwrap()
+                        .trim_end_matches(':')
+                        .to_owned(),
+                );
             }
         }
     }
@@ -94,7 +100,15 @@ fn settings_do_not_know_the_command_line() {
 #[test]
 fn repo_depends_on_nothing_above_it() {
     const ABOVE: &[&str] = &[
-        "settings", "rules", "registry", "lint", "fix", "commands", "report", "cli", "config",
+        "settings",
+        "rules",
+        "registry",
+        "lint",
+        "fix",
+        "commands",
+        "report",
+        "cli",
+        "config",
         "diagnostic",
     ];
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -187,7 +187,7 @@ fn tool_cache_entry(folder: &Path, settings: &Settings) -> Option<String> {
         .components()
         .map(|c| c.as_os_str())
         .find(|name| settings.tool_caches.is_match(name))?;
-    if name.as_encoded_bytes().ends_with(b".egg-info") {
+    if crate::paths::name_bytes(name).ends_with(b".egg-info") {
         Some("*.egg-info/".to_owned())
     } else {
         escape_pattern(Path::new(name)).map(|n| format!("{n}/"))

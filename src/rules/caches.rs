@@ -47,8 +47,9 @@ fn resolve_all<'a>(
         if !file.kind.is_some_and(|k| kinds.contains(&k)) {
             return None;
         }
-        let (parent, name) = split_last(bytes_of(&file.path));
-        let in_pycache = split_last(parent).1 == b"__pycache__";
+        let path = bytes_of(&file.path);
+        let in_pycache = crate::paths::parent_is_pycache(path);
+        let name = split_last(path).1;
         Some(Resolved {
             file,
             name: pyc::classify_bytes(name, in_pycache)?,

@@ -282,7 +282,10 @@ pub fn assert_snapshot(name: &str, actual: &str, root: &Path) {
     settings.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots"));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
-    for shown in [root.to_string_lossy(), root.to_string_lossy().replace('\\', "/").into()] {
+    for shown in [
+        root.to_string_lossy(),
+        root.to_string_lossy().replace('\\', "/").into(),
+    ] {
         settings.add_filter(&regex_literal(&shown), "[ROOT]");
     }
     settings.bind(|| insta::assert_snapshot!(name, actual));

@@ -1,6 +1,6 @@
 //! Every `pyhygiene explain` example is a transcript the code reproduces: each
 //! rule's `## Example` console block is replayed in a real repository (built by a
-//! hidden setup below, with real git and python3), every `$` command is run, and
+//! hidden setup, the rule's `example-setup`, with real git and python3), every `$` command is run, and
 //! its output must be exactly what the block shows. `PYHYGIENE_BLESS=1` rewrites
 //! the blocks in `rules/` from what the code prints.
 
@@ -19,24 +19,12 @@ const EXAMPLE_VERSION: &str = "3.12";
 const GITIGNORE: &str =
     "printf '__pycache__/\\n*.py[cod]\\n*$py.class\\n' > .gitignore && git add .gitignore";
 
-/// How each rule's example repository is built before its transcript runs.
+/// How a rule's example repository is built before its transcript runs: the
+/// ignore entries, then the rule's `example-setup` from its data file.
 fn setup(code: &str) -> String {
-    let script = match code {
-        "PYH001" => "mkdir pkg && touch pkg/__init__.py && echo 'X = 1' > pkg/mod.py && git add . && python3 -m compileall -q pkg",
-        "PYH002" => "mkdir -p .pytest_cache/v/cache mypkg.egg-info && echo '{}' > .pytest_cache/v/cache/lastfailed && echo 'Name: mypkg' > mypkg.egg-info/PKG-INFO && touch mypkg.egg-info/SOURCES.txt && git add -f .pytest_cache mypkg.egg-info",
-        "PYH003" => "mkdir -p env/bin env/lib/python3.12/site-packages && echo 'home = /usr/bin' > env/pyvenv.cfg && touch env/bin/activate env/lib/python3.12/site-packages/six.py",
-        "PYH101" => "git rm -q --cached .gitignore && rm .gitignore && mkdir lib tests && touch app.py lib/util.py tests/test_util.py && git add .",
-        "PYH102" => "printf '__pycache__/\\n' > .gitignore && mkdir lib && touch app.py lib/util.py && git add .",
-        "PYH201" => "mkdir pkg && touch pkg/__init__.py && echo 'X = 1' > pkg/old.py && git add . && git commit -qm init && python3 -m compileall -q pkg",
-        "PYH202" => "mkdir pkg && touch pkg/__init__.py && echo 'X = 1' > pkg/helpers.py && python3 -m compileall -q -b pkg && rm pkg/helpers.py pkg/__init__.pyc",
-        "PYH203" => "mkdir pkg && echo 'X = 1' > pkg/mod.py",
-        "PYH204" => "mkdir -p pkg/__pycache__ && touch pkg/__init__.py",
-        "PYH205" => "mkdir pkg && echo 'X = 1' > pkg/m.py && touch -d '2026-01-01 00:00:00 UTC' pkg/m.py && python3 -m compileall -q pkg",
-        "PYH206" => "printf 'python-tags = [\"cpython-312\"]\\n' > pyhygiene.toml && mkdir pkg && echo 'X = 1' > pkg/m.py && python3 -m compileall -q pkg && cp pkg/__pycache__/m.cpython-312.pyc pkg/__pycache__/m.cpython-36.pyc",
-        "PYH207" => "mkdir -p pkg/old && touch pkg/__init__.py && echo 'X = 1' > pkg/old/core.py && git add . && git commit -qm init && python3 -m compileall -q pkg",
-        other => panic!("{other} has an example but no setup in tests/cli/examples.rs"),
-    };
-    format!("set -e; {GITIGNORE}; {script}")
+    let rule = pyhygiene::registry::Rule::from_code(code)
+        .unwrap_or_else(|| panic!("rules/{code}.toml is not in the registry"));
+    format!("set -e; {GITIGNORE}; {}", rule.meta().example_setup.trim())
 }
 
 /// `(command, expected output)` pairs of a console block.

@@ -18,25 +18,32 @@ pub const IMPLEMENTATION: &str = "portable";
 
 /// Path bytes as a path. The bytes come from [`OsStr::as_encoded_bytes`] (joined
 /// and split at `/`) or from git, which writes UTF-8 on Windows; anything else
-/// (a non-UTF-8 name from git on Windows) reads as an empty path, which names no
-/// file.
+/// (a non-UTF-8 name from git on Windows) reads as `U+FFFD`, a name that is no
+/// file here — never as an empty path, which would name the folder itself.
 pub fn os_str(bytes: &[u8]) -> &OsStr {
+    os_str_where(bytes, cfg!(unix))
+}
+
+/// [`os_str`] on a system where `any_bytes` are a name (Unix) or not (Windows).
+fn os_str_where(bytes: &[u8], any_bytes: bool) -> &OsStr {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return OsStr::new(text);
     }
-    if cfg!(unix) || is_wtf8(bytes) {
+    if any_bytes || is_wtf8(bytes) {
         // SAFETY: on Unix every byte string is an `OsStr`'s encoding; elsewhere the
         // bytes were checked to be WTF-8, the encoding `as_encoded_bytes` gives.
         return unsafe { OsStr::from_encoded_bytes_unchecked(bytes) };
     }
-    OsStr::new("")
+    OsStr::new("\u{FFFD}")
 }
 
-/// Owned [`os_str`].
+/// Owned [`os_str`]; bytes that are no name here read lossily (`U+FFFD` for each
+/// bad sequence), keeping the path's folders.
 pub fn os_string(bytes: Vec<u8>) -> OsString {
     match String::from_utf8(bytes) {
         Ok(text) => text.into(),
-        Err(err) => os_str(err.as_bytes()).to_owned(),
+        Err(err) if cfg!(unix) || is_wtf8(err.as_bytes()) => os_str(err.as_bytes()).to_owned(),
+        Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned().into(),
     }
 }
 
@@ -253,5 +260,20 @@ mod tests {
         ] {
             assert!(!is_wtf8(bad), "{bad:?}");
         }
+    }
+
+    /// Off Unix, bytes that are no name become `U+FFFD`, never the empty path
+    /// (which would name the folder a lookup starts from).
+    #[test]
+    fn bytes_that_are_no_name_never_read_as_the_folder_itself() {
+        assert_eq!(os_str_where(b"a/b.py", false), "a/b.py");
+        assert_eq!(os_str_where(b"bad\xFF", false), "\u{FFFD}");
+        let surrogate = b"x\xED\xA0\x80";
+        assert_eq!(os_str_where(surrogate, false).as_encoded_bytes(), surrogate);
+        #[cfg(unix)]
+        assert_eq!(
+            os_str_where(b"bad\xFF", true).as_encoded_bytes(),
+            b"bad\xFF"
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::repo::ignores::IgnoreSet;
 use crate::repo::tracked::Tracked;
 use crate::repo::worktree::{WalkOptions, Worktree};
 use crate::repo::{git, FileSets, Root};
-use crate::rules::{Env, IgnoreInputs, Needs, Run};
+use crate::rules::{Env, IgnoreInputs, Run};
 use crate::settings::Settings;
 
 /// What a run found, plus notes about what it could not look at.
@@ -144,7 +144,8 @@ pub fn lint(
     let mut notes = Vec::new();
     // What to compute, from the registry: each check's file set and needs.
     let mut rules: Vec<(Rule, crate::diagnostic::Severity)> = Vec::new();
-    let mut needs = Needs::default();
+    // What the walk reads beyond names, for the rules that need it.
+    let mut options = WalkOptions::default();
     for &(rule, severity) in &settings.rules {
         let check = rule.check();
         if check.needs.python_tags && settings.python_tags.is_empty() {
@@ -154,7 +155,8 @@ pub fn lint(
             ));
             continue;
         }
-        needs = needs | check.needs;
+        options.headers |= check.needs.cache_headers;
+        options.sourceless_magic |= check.needs.sourceless_magic;
         rules.push((rule, severity));
     }
     let reads = |set: FileSet| rules.iter().any(|(rule, _)| rule.check().file_set() == set);
@@ -174,10 +176,6 @@ pub fn lint(
     // The ignore-rules set includes the index (committed ignore files, tracked `.pyd`).
     let want_tracked = root.is_git && (all_sets || want_ignores || !tracked_rules.is_empty());
     let want_worktree = all_sets || want_ignores || reads(FileSet::Worktree);
-    let options = WalkOptions {
-        headers: needs.cache_headers,
-        sourceless_magic: needs.sourceless_magic,
-    };
 
     // The index read and the walk are independent: run them side by side.
     let exclude = Arc::clone(&settings.exclude);

@@ -654,6 +654,58 @@ mod tests {
         assert!(root.join("linked.pyc").symlink_metadata().is_ok());
     }
 
+    /// Only "not there" means someone else finished the step: any other error
+    /// from the system is a failure, never "gone" and never "not empty".
+    #[test]
+    fn other_errors_fail_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("p")).unwrap();
+        // A name longer than any file system allows: `ENAMETOOLONG` on the stat.
+        let long = Path::new("p").join(format!("{}.pyc", "m".repeat(300)));
+        assert!(
+            matches!(delete_file(root, &long), Step::Failed(_)),
+            "{:?}",
+            delete_file(root, &long)
+        );
+        let long_dir = Path::new("p").join("d".repeat(300)).join("__pycache__");
+        assert!(
+            matches!(remove_dir(root, &long_dir, true), Step::Failed(_)),
+            "{:?}",
+            remove_dir(root, &long_dir, true)
+        );
+    }
+
+    /// `rmdir` refused by the system (an immutable parent: `EPERM`, even for
+    /// root) fails the step; it is not "not empty", nor "gone".
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_refused_rmdir_fails_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("p/__pycache__")).unwrap();
+        let chattr = |flag: &str| {
+            std::process::Command::new("chattr")
+                .arg(flag)
+                .arg(root.join("p"))
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !chattr("+i") {
+            eprintln!(
+                "chattr +i is not available here (needs root and a file system with attributes)"
+            );
+            return;
+        }
+        let step = remove_dir(root, Path::new("p/__pycache__"), true);
+        assert!(chattr("-i"));
+        match step {
+            Step::Failed(message) => assert!(message.contains("os error 1"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(root.join("p/__pycache__").is_dir());
+    }
+
     /// A path longer than `PATH_MAX` is reached one folder at a time.
     #[test]
     #[cfg_attr(

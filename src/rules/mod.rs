@@ -51,17 +51,6 @@ pub struct Needs {
     pub python_tags: bool,
 }
 
-impl std::ops::BitOr for Needs {
-    type Output = Needs;
-    fn bitor(self, other: Needs) -> Needs {
-        Needs {
-            cache_headers: self.cache_headers || other.cache_headers,
-            sourceless_magic: self.sourceless_magic || other.sourceless_magic,
-            python_tags: self.python_tags || other.python_tags,
-        }
-    }
-}
-
 /// A check and what it needs: one registry line builds it.
 #[derive(Clone, Copy)]
 pub struct Check {

@@ -201,6 +201,8 @@ mod tests {
             file_uri(br"\\server\share\repo", true),
             "file://server/share/repo"
         );
+        // A drive needs its colon: `ab\c` is no drive path.
+        assert_eq!(file_uri(br"ab\c", true), "file:ab/c");
         assert_eq!(&*relative_uri_bytes_for(br"pkg\m.pyc", true), b"pkg/m.pyc");
         assert_eq!(
             &*relative_uri_bytes_for(br"pkg\m.pyc", false),

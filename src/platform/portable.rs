@@ -40,9 +40,16 @@ fn os_str_where(bytes: &[u8], any_bytes: bool) -> &OsStr {
 /// Owned [`os_str`]; bytes that are no name here read lossily (`U+FFFD` for each
 /// bad sequence), keeping the path's folders.
 pub fn os_string(bytes: Vec<u8>) -> OsString {
+    os_string_where(bytes, cfg!(unix))
+}
+
+/// [`os_string`] on a system where `any_bytes` are a name (Unix) or not (Windows).
+fn os_string_where(bytes: Vec<u8>, any_bytes: bool) -> OsString {
     match String::from_utf8(bytes) {
         Ok(text) => text.into(),
-        Err(err) if cfg!(unix) || is_wtf8(err.as_bytes()) => os_str(err.as_bytes()).to_owned(),
+        Err(err) if any_bytes || is_wtf8(err.as_bytes()) => {
+            os_str_where(err.as_bytes(), any_bytes).to_owned()
+        }
         Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned().into(),
     }
 }
@@ -251,6 +258,17 @@ mod tests {
     fn wtf8_is_utf8_plus_surrogates() {
         assert!(is_wtf8("aé€😀".as_bytes()));
         assert!(is_wtf8(b"\xED\xA0\x80")); // a lone surrogate
+                                           // The first valid second byte after E0, F0 and F4, and the first invalid one.
+        for good in [
+            &b"\xE0\xA0\x80"[..],
+            b"\xF0\x90\x80\x80",
+            b"\xF4\x8F\xBF\xBF",
+        ] {
+            assert!(is_wtf8(good), "{good:?}");
+        }
+        for overlong in [&b"\xE0\x9F\xBF"[..], b"\xF0\x8F\xBF\xBF"] {
+            assert!(!is_wtf8(overlong), "{overlong:?}");
+        }
         for bad in [
             &b"\xFF"[..],
             b"\xC0\x80",
@@ -275,5 +293,11 @@ mod tests {
             os_str_where(b"bad\xFF", true).as_encoded_bytes(),
             b"bad\xFF"
         );
+        // Owned, the path keeps its folders: only the bad bytes are replaced.
+        assert_eq!(
+            os_string_where(b"a/bad\xFF.py".to_vec(), false),
+            "a/bad\u{FFFD}.py"
+        );
+        assert_eq!(os_string_where(b"a/b.py".to_vec(), false), "a/b.py");
     }
 }

@@ -85,6 +85,20 @@ mod tests {
     }
 
     #[test]
+    fn files_open_for_append_only_when_not_a_symlink() {
+        let dir = tree();
+        let real = dir.path().join("real");
+        let mut append = std::fs::OpenOptions::new();
+        append.read(true).append(true);
+        assert!(open_nofollow(&real.join("file.pyc"), &mut append).is_ok());
+        assert!(open_nofollow(&real.join("linked.pyc"), &mut append).is_err());
+        assert_eq!(
+            std::fs::read(real.join("file.pyc")).unwrap(),
+            b"0123456789abcdefXYZ"
+        );
+    }
+
+    #[test]
     fn heads_are_read_never_through_a_symlink() {
         let dir = tree();
         let real = Dir::open(&dir.path().join("real")).unwrap();

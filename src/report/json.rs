@@ -17,11 +17,20 @@ struct Document<'a> {
     version: u32,
     tool: Tool,
     root: String,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
+    diagnostics: Diagnostics<'a>,
     summary: Summary,
     notes: &'a [String],
     /// What could not be read: when not empty, the run did not look everywhere.
     incomplete: &'a [String],
+}
+
+/// The findings, converted one at a time as they are written (no document in memory).
+struct Diagnostics<'a>(&'a [Diagnostic]);
+
+impl Serialize for Diagnostics<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(convert))
+    }
 }
 
 #[derive(Serialize)]
@@ -64,7 +73,7 @@ pub fn write(out: &mut dyn Write, root: &Path, outcome: &Outcome) -> std::io::Re
             version: env!("CARGO_PKG_VERSION"),
         },
         root: root.display().to_string(),
-        diagnostics: diagnostics.iter().map(convert).collect(),
+        diagnostics: Diagnostics(diagnostics),
         summary: Summary::of(diagnostics),
         notes: &outcome.notes,
         incomplete: &outcome.incomplete,

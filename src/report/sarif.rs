@@ -1,10 +1,16 @@
 //! SARIF 2.1.0 (`--output-format sarif`): one run, every rule in `tool.driver.rules`,
 //! artifact locations relative to the repository root.
+//!
+//! Written straight to the stream, a result at a time: typed structs borrow from
+//! the findings (no value tree). Fields are declared in alphabetical order, the
+//! order of the document's keys.
 
+use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde::ser::{SerializeSeq, Serializer};
+use serde::Serialize;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::paths::bytes_of;
@@ -16,43 +22,217 @@ pub fn write(
     diagnostics: &[Diagnostic],
     incomplete: &[String],
 ) -> std::io::Result<()> {
-    // What could not be read, as the invocation's notifications: the run is incomplete.
-    let notifications: Vec<Value> = incomplete
-        .iter()
-        .map(|m| json!({ "level": "warning", "message": { "text": m } }))
-        .collect();
-    let rules: Vec<Value> = Rule::ALL
-        .iter()
-        .map(|rule| rule_descriptor(*rule))
-        .collect();
-    let results: Vec<Value> = diagnostics.iter().map(result).collect();
     let mut root_uri = file_uri(bytes_of(root), cfg!(windows));
     if !root_uri.ends_with('/') {
         root_uri.push('/');
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {
-                "driver": {
-                    "name": "pyhygiene",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/pyhygiene/pyhygiene",
-                    "rules": rules,
-                }
-            },
-            "originalUriBaseIds": { "SRCROOT": { "uri": root_uri } },
-            "columnKind": "unicodeCodePoints",
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notifications,
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            invocations: [Invocation {
+                execution_successful: true,
+                // What could not be read: the run is incomplete.
+                tool_execution_notifications: incomplete
+                    .iter()
+                    .map(|m| Notification {
+                        level: "warning",
+                        message: Text { text: m },
+                    })
+                    .collect(),
             }],
-            "results": results,
-        }]
-    });
-    serde_json::to_writer_pretty(&mut *out, &log)?;
+            original_uri_base_ids: BaseIds {
+                srcroot: Uri { uri: root_uri },
+            },
+            results: Results(diagnostics),
+            tool: Tool {
+                driver: Driver {
+                    information_uri: "https://github.com/pyhygiene/pyhygiene",
+                    name: "pyhygiene",
+                    rules: Rule::ALL.iter().map(|rule| descriptor(*rule)).collect(),
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+            },
+        }],
+        version: "2.1.0",
+    };
+    let mut serializer = serde_json::Serializer::pretty(&mut *out);
+    log.serialize(&mut serializer)?;
     writeln!(out)
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    column_kind: &'static str,
+    invocations: [Invocation<'a>; 1],
+    original_uri_base_ids: BaseIds,
+    results: Results<'a>,
+    tool: Tool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Text<T> {
+    text: T,
+}
+
+#[derive(Serialize)]
+struct BaseIds {
+    #[serde(rename = "SRCROOT")]
+    srcroot: Uri,
+}
+
+#[derive(Serialize)]
+struct Uri {
+    uri: String,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    information_uri: &'static str,
+    name: &'static str,
+    rules: Vec<Descriptor>,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    default_configuration: DefaultConfiguration,
+    full_description: Text<&'static str>,
+    help: Help,
+    id: &'static str,
+    name: &'static str,
+    properties: RuleProperties,
+    short_description: Text<&'static str>,
+}
+
+#[derive(Serialize)]
+struct DefaultConfiguration {
+    enabled: bool,
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Help {
+    markdown: &'static str,
+    text: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuleProperties {
+    file_set: &'static str,
+    fix: &'static str,
+    fix_safety: &'static str,
+}
+
+/// The findings, serialized one at a time as they are written.
+struct Results<'a>(&'a [Diagnostic]);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for d in self.0 {
+            seq.serialize_element(&result(d))?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    level: &'static str,
+    locations: [Location; 1],
+    message: Text<Message<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties>,
+    rule_id: &'static str,
+    rule_index: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Location {
+    /// A file that exists, with its line when known.
+    PhysicalLocation {
+        #[serde(rename = "artifactLocation")]
+        artifact_location: ArtifactLocation,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        region: Option<Region>,
+    },
+    /// A folder or a file still to create: code scanning cannot place it.
+    LogicalLocations([LogicalLocation; 1]),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultProperties {
+    fix: &'static str,
+    fix_safety: &'static str,
+}
+
+/// `<path>: <message>`, formatted straight into the stream.
+struct Message<'a>(&'a Diagnostic);
+
+impl Serialize for Message<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl fmt::Display for Message<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.display_path(), self.0.message)
+    }
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -62,66 +242,64 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn rule_descriptor(rule: Rule) -> Value {
+fn descriptor(rule: Rule) -> Descriptor {
     let meta = rule.meta();
-    let what = meta.section("What it does").unwrap_or(&meta.summary);
-    json!({
-        "id": meta.code,
-        "name": meta.name,
-        "shortDescription": { "text": meta.summary },
-        "fullDescription": { "text": what },
-        "help": { "text": meta.explanation.trim(), "markdown": meta.explanation.trim() },
-        "defaultConfiguration": {
-            "enabled": meta.enabled,
-            "level": if meta.enabled { level(meta.severity) } else { "none" },
+    let explanation = meta.explanation.trim();
+    Descriptor {
+        default_configuration: DefaultConfiguration {
+            enabled: meta.enabled,
+            level: if meta.enabled {
+                level(meta.severity)
+            } else {
+                "none"
+            },
         },
-        "properties": {
-            "fileSet": meta.file_set.as_str(),
-            "fix": meta.fix.as_str(),
-            "fixSafety": meta.fix_safety.as_str(),
-        }
-    })
+        full_description: Text {
+            text: meta.section("What it does").unwrap_or(&meta.summary),
+        },
+        help: Help {
+            markdown: explanation,
+            text: explanation,
+        },
+        id: &meta.code,
+        name: &meta.name,
+        properties: RuleProperties {
+            file_set: meta.file_set.as_str(),
+            fix: meta.fix.as_str(),
+            fix_safety: meta.fix_safety.as_str(),
+        },
+        short_description: Text {
+            text: &meta.summary,
+        },
+    }
 }
 
-fn result(d: &Diagnostic) -> Value {
-    // A file that exists gets a physical location; a folder or a file still to
-    // create is named by a logical location only (code scanning cannot place it).
+fn result(d: &Diagnostic) -> SarifResult<'_> {
     let location = match d.annotated_file() {
-        Some((file, line)) => {
-            let mut physical = json!({
-                "artifactLocation": {
-                    "uri": percent_encode(&relative_uri_bytes(bytes_of(file))),
-                    "uriBaseId": "SRCROOT"
-                }
-            });
-            if let Some(line) = line {
-                physical["region"] = json!({ "startLine": line });
-            }
-            json!({ "physicalLocation": physical })
-        }
-        None => json!({
-            "logicalLocations": [{
-                "fullyQualifiedName": d.display_path(),
-                "kind": "resource",
-            }]
-        }),
+        Some((file, line)) => Location::PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: percent_encode(&relative_uri_bytes(bytes_of(file))),
+                uri_base_id: "SRCROOT",
+            },
+            region: line.map(|start_line| Region { start_line }),
+        },
+        None => Location::LogicalLocations([LogicalLocation {
+            fully_qualified_name: d.display_path(),
+            kind: "resource",
+        }]),
     };
-    let locations = vec![location];
-    let index = Rule::ALL.iter().position(|r| *r == d.rule).unwrap_or(0);
-    let mut result = json!({
-        "ruleId": d.rule.code(),
-        "ruleIndex": index,
-        "level": level(d.severity),
-        "message": { "text": format!("{}: {}", d.display_path(), d.message) },
-        "locations": locations,
-    });
-    if let Some(fix) = &d.fix {
-        result["properties"] = json!({
-            "fix": fix.kind.as_str(),
-            "fixSafety": fix.safety.as_str(),
-        });
+    SarifResult {
+        level: level(d.severity),
+        locations: [location],
+        message: Text { text: Message(d) },
+        properties: d.fix.as_ref().map(|fix| ResultProperties {
+            fix: fix.kind.as_str(),
+            fix_safety: fix.safety.as_str(),
+        }),
+        rule_id: d.rule.code(),
+        // Rules are declared in code order: the position in `Rule::ALL`.
+        rule_index: d.rule as usize,
     }
-    result
 }
 
 /// The `file://` URI of an absolute path. On Windows (`windows`), `\\` separators

@@ -42,6 +42,32 @@ fn every_family_sarif(repo: &Repo) -> serde_json::Value {
     run.json()
 }
 
+/// The streamed SARIF is laid out as a sorted value tree prints: every object's
+/// keys in order, two-space indents, one trailing newline (the layout the
+/// document had when it was built as a `serde_json::Value`).
+#[test]
+fn sarif_is_written_with_sorted_keys_and_pretty_layout() {
+    let repo = every_family();
+    let run = repo.run([
+        "check",
+        "--output-format",
+        "sarif",
+        "--extend-select",
+        "ALL",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let tree: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let results = tree["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r.get("properties").is_some()));
+    assert!(results
+        .iter()
+        .any(|r| r["locations"][0].get("logicalLocations").is_some()));
+    assert_eq!(
+        run.stdout,
+        serde_json::to_string_pretty(&tree).unwrap() + "\n"
+    );
+}
+
 #[test]
 fn sarif_names_rules_and_encodes_uris() {
     let repo = every_family();

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
@@ -75,16 +76,97 @@ impl IgnoreSet {
     }
 }
 
-/// One ignore file, compiled, with its lines kept to report line numbers.
+/// One ignore file: its patterns, each compiled only when a path could match it.
 #[derive(Debug)]
 struct IgnoreFile {
     /// The folder its patterns are relative to (relative to the root).
     base: PathBuf,
     /// Where it is, for messages: relative to the root for `.gitignore` files.
     file: PathBuf,
-    matcher: Gitignore,
-    /// `(line number, line text)` of each pattern line, CR stripped.
-    lines: Vec<(usize, String)>,
+    /// In file order: the last match wins.
+    patterns: Vec<Pattern>,
+}
+
+/// One pattern line. A `.gitignore` of 40,000 lines must not cost 40,000 compiled
+/// globs when a few hundred paths are asked about: as git does, a cheap literal
+/// test of the path's last component comes first, and the glob is compiled the
+/// first time that test passes.
+#[derive(Debug)]
+struct Pattern {
+    /// Its 1-based line number.
+    line: usize,
+    /// The line, CR stripped.
+    text: String,
+    filter: Filter,
+    /// The pattern alone, compiled on first use.
+    matcher: OnceLock<Gitignore>,
+}
+
+/// What the last component of a matching path must look like, from the literal
+/// start and end of the pattern's last segment (a matching path's last component
+/// matches the last segment: `*` and `?` never match `/`).
+#[derive(Debug, PartialEq, Eq)]
+enum Filter {
+    /// No wildcard: the component is this name.
+    Exact(Vec<u8>),
+    /// The component starts with `prefix` and ends with `suffix`, not overlapping.
+    Affixes { prefix: Vec<u8>, suffix: Vec<u8> },
+    /// Classes, alternations (`{a,b}`), escapes or `**`: no cheap test, always
+    /// try the glob.
+    Any,
+}
+
+impl Filter {
+    fn of(line: &str) -> Filter {
+        let text = line.strip_prefix('!').unwrap_or(line);
+        if text.contains(['\\', '[', '{']) {
+            return Filter::Any;
+        }
+        // Unescaped trailing spaces are not part of the pattern; `/` marks a folder.
+        let text = text.trim_end_matches(' ');
+        let text = text.strip_suffix('/').unwrap_or(text);
+        let segment = text.rsplit('/').next().unwrap_or(text);
+        if segment.is_empty() || segment.contains("**") {
+            return Filter::Any;
+        }
+        match (segment.find(['*', '?']), segment.rfind(['*', '?'])) {
+            (Some(first), Some(last)) => Filter::Affixes {
+                prefix: segment.as_bytes()[..first].to_vec(),
+                suffix: segment.as_bytes()[last + 1..].to_vec(),
+            },
+            _ => Filter::Exact(segment.as_bytes().to_vec()),
+        }
+    }
+
+    fn may_match(&self, name: &[u8]) -> bool {
+        match self {
+            Filter::Exact(exact) => name == exact.as_slice(),
+            Filter::Affixes { prefix, suffix } => {
+                name.len() >= prefix.len() + suffix.len()
+                    && name.starts_with(prefix)
+                    && name.ends_with(suffix)
+            }
+            Filter::Any => true,
+        }
+    }
+}
+
+impl Pattern {
+    fn matched(
+        &self,
+        base: &Path,
+        relative: &Path,
+        is_dir: bool,
+    ) -> Match<&ignore::gitignore::Glob> {
+        self.matcher
+            .get_or_init(|| {
+                let mut builder = GitignoreBuilder::new(Path::new("/").join(base));
+                // The line was accepted when the file was read.
+                let _ = builder.add_line(None, &self.text);
+                builder.build().unwrap_or_else(|_| Gitignore::empty())
+            })
+            .matched(relative, is_dir)
+    }
 }
 
 /// The pattern that decided a path.
@@ -148,27 +230,29 @@ impl IgnoreRules {
     pub fn push(&mut self, base: PathBuf, file: PathBuf, bytes: &[u8]) {
         // A leading UTF-8 BOM is skipped, as git does.
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        // The builder's root only anchors patterns; we match relative paths, so any
-        // absolute-looking root works. Use the base itself relative to "/".
-        let mut builder = GitignoreBuilder::new(Path::new("/").join(&base));
-        let mut lines = Vec::new();
+        // Parsing checks a line (nothing is compiled): a malformed pattern is
+        // skipped, as git skips patterns it cannot use.
+        let mut parser = GitignoreBuilder::new(Path::new("/").join(&base));
+        let mut patterns = Vec::new();
         for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
             let text = String::from_utf8_lossy(raw);
             if text.is_empty() || text.starts_with('#') {
                 continue;
             }
-            // A malformed pattern is skipped, as git skips patterns it cannot use.
-            if builder.add_line(Some(file.clone()), &text).is_ok() {
-                lines.push((index + 1, text.into_owned()));
+            if parser.add_line(None, &text).is_ok() {
+                patterns.push(Pattern {
+                    line: index + 1,
+                    filter: Filter::of(&text),
+                    text: text.into_owned(),
+                    matcher: OnceLock::new(),
+                });
             }
         }
-        let matcher = builder.build().unwrap_or_else(|_| Gitignore::empty());
         self.files.push(IgnoreFile {
             base,
             file,
-            matcher,
-            lines,
+            patterns,
         });
     }
 
@@ -177,7 +261,7 @@ impl IgnoreRules {
         let mut rules = IgnoreRules::default();
         let mut found = false;
         for f in &self.files {
-            let mut text: Vec<String> = f.lines.iter().map(|(_, l)| l.clone()).collect();
+            let mut text: Vec<String> = f.patterns.iter().map(|p| p.text.clone()).collect();
             if f.base.as_os_str().is_empty() && f.file == root_file {
                 text.extend(appended.iter().cloned());
                 found = true;
@@ -210,10 +294,16 @@ impl IgnoreRules {
             if relative.as_os_str().is_empty() {
                 continue;
             }
-            match file.matcher.matched(relative, is_dir) {
-                Match::None => continue,
-                Match::Ignore(glob) => return Verdict::Ignored(file.decider(glob.original())),
-                Match::Whitelist(glob) => return Verdict::Negated(file.decider(glob.original())),
+            let name = split_last(bytes_of(relative)).1;
+            for pattern in file.patterns.iter().rev() {
+                if !pattern.filter.may_match(name) {
+                    continue;
+                }
+                match pattern.matched(&file.base, relative, is_dir) {
+                    Match::None => continue,
+                    Match::Ignore(glob) => return Verdict::Ignored(file.decider(pattern, glob)),
+                    Match::Whitelist(glob) => return Verdict::Negated(file.decider(pattern, glob)),
+                }
             }
         }
         Verdict::Unmatched
@@ -273,22 +363,11 @@ impl<'a> Checker<'a> {
 }
 
 impl IgnoreFile {
-    /// Map a matched pattern back to its line: the last line with that text wins,
-    /// as the last matching pattern does.
-    fn decider(&self, original: &str) -> Decider {
-        let line = self
-            .lines
-            .iter()
-            .rev()
-            .find(|(_, text)| {
-                text.strip_prefix(original)
-                    .is_some_and(|rest| rest.bytes().all(|b| b == b' '))
-            })
-            .map_or(0, |(n, _)| *n);
+    fn decider(&self, pattern: &Pattern, glob: &ignore::gitignore::Glob) -> Decider {
         Decider {
             file: self.file.clone(),
-            line,
-            pattern: original.to_owned(),
+            line: pattern.line,
+            pattern: glob.original().to_owned(),
         }
     }
 }
@@ -367,5 +446,85 @@ mod tests {
         assert!(fresh
             .check(Path::new("x/__pycache__/m.pyc"), false)
             .is_ignored());
+    }
+
+    #[test]
+    fn filters_take_the_literal_ends_of_the_last_segment() {
+        let affixes = |prefix: &str, suffix: &str| Filter::Affixes {
+            prefix: prefix.as_bytes().to_vec(),
+            suffix: suffix.as_bytes().to_vec(),
+        };
+        assert_eq!(Filter::of("pat123_*.log"), affixes("pat123_", ".log"));
+        assert_eq!(Filter::of("!/src/m?.py  "), affixes("m", ".py"));
+        assert_eq!(Filter::of("build/"), Filter::Exact(b"build".to_vec()));
+        assert_eq!(
+            Filter::of("/a/b/__pycache__/"),
+            Filter::Exact(b"__pycache__".to_vec())
+        );
+        for any in ["*.py[cod]", "*.{pyc,pyo}", "a/**", "\\#x", "/"] {
+            assert_eq!(Filter::of(any), Filter::Any, "{any}");
+        }
+        let f = affixes("ab", "ba");
+        assert!(f.may_match(b"abba") && f.may_match(b"ab-ba"));
+        assert!(!f.may_match(b"aba"), "prefix and suffix may not overlap");
+        assert!(!f.may_match(b"abbx") && !f.may_match(b"xbba"));
+        assert!(Filter::Exact(b"m".to_vec()).may_match(b"m"));
+        assert!(!Filter::Exact(b"m".to_vec()).may_match(b"mm"));
+    }
+
+    /// The filtered, lazily compiled patterns decide every path exactly as the
+    /// whole file compiled at once does.
+    #[test]
+    fn filtered_matching_agrees_with_the_whole_file_matcher() {
+        let text = "*.py[cod]\n!keep.pyc\npat1_*.log\n__pycache__/\n/root.pyc\nsub/*.pyo\n\
+                    *.{so,pyd}\na?c\n!*.log\nx*y*z\nbuild\n**/deep/**\n\\!bang\nm.cpython-3*.pyc\n";
+        let rules =
+            IgnoreRules::from_bytes(Path::new(""), Path::new(".gitignore"), text.as_bytes());
+        let mut whole = GitignoreBuilder::new("/");
+        for line in text.lines() {
+            whole.add_line(None, line).unwrap();
+        }
+        let whole = whole.build().unwrap();
+        let names = [
+            "m.pyc",
+            "keep.pyc",
+            "pat1_x.log",
+            "pat1_.log",
+            "pat1.log",
+            "__pycache__",
+            "root.pyc",
+            "m.pyo",
+            "e.so",
+            "e.pyd",
+            "abc",
+            "ac",
+            "xyz",
+            "x1y2z",
+            "xy",
+            "build",
+            "deep",
+            "!bang",
+            "m.cpython-311.pyc",
+            "m.cpython-27.pyc",
+            "other",
+        ];
+        for folder in ["", "sub/", "a/deep/", "build/x/"] {
+            for name in names {
+                for is_dir in [false, true] {
+                    let path = format!("{folder}{name}");
+                    let expected = match whole.matched(&path, is_dir) {
+                        Match::None => None,
+                        Match::Ignore(g) => Some((true, g.original().to_owned())),
+                        Match::Whitelist(g) => Some((false, g.original().to_owned())),
+                    };
+                    let got = match rules.check_one(Path::new(&path), is_dir) {
+                        Verdict::Unmatched => None,
+                        Verdict::Ignored(d) => Some((true, d.pattern)),
+                        Verdict::Negated(d) => Some((false, d.pattern)),
+                    };
+                    assert_eq!(got, expected, "{path} (dir: {is_dir})");
+                }
+            }
+        }
     }
 }

@@ -180,20 +180,14 @@ pub fn lint(
     // The index read and the walk are independent: run them side by side.
     let exclude = Arc::clone(&settings.exclude);
     let (tracked, worktree, global_excludes) = std::thread::scope(|s| {
-        // The git processes run while this thread walks.
-        let tracked = want_tracked.then(|| {
-            s.spawn(|| {
-                let excludes = (want_ignores && root.is_git)
-                    .then(|| git::global_excludes_file(&root.path))
-                    .flatten();
-                (Tracked::read(&root.path), excludes)
-            })
-        });
+        // The two git processes run side by side while this thread walks.
+        let excludes = (want_ignores && root.is_git)
+            .then(|| s.spawn(|| git::global_excludes_file(&root.path)));
+        let tracked = want_tracked.then(|| s.spawn(|| Tracked::read(&root.path)));
         let worktree = want_worktree.then(|| Worktree::walk(&root.path, exclude, options));
-        match tracked.map(|handle| handle.join().expect("index reader panicked")) {
-            Some((tracked, excludes)) => (Some(tracked).transpose(), worktree, excludes),
-            None => (Ok(None), worktree, None),
-        }
+        let tracked = tracked.map(|handle| handle.join().expect("index reader panicked"));
+        let excludes = excludes.and_then(|handle| handle.join().expect("git config panicked"));
+        (tracked.transpose(), worktree, excludes)
     });
     let tracked = tracked?;
 

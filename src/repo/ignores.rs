@@ -279,6 +279,27 @@ impl IgnoreRules {
         rules
     }
 
+    /// Does `decider`, having ignored a path at the root, ignore the same path in
+    /// every folder? It does when it is a basename pattern (no `/` but a trailing
+    /// one) of a root-level file and no file has a negation: the pattern matches
+    /// the same component at any depth, and nothing can re-include it.
+    pub fn ignores_everywhere(&self, decider: &Decider) -> bool {
+        let pattern = decider
+            .pattern
+            .strip_suffix('/')
+            .unwrap_or(&decider.pattern);
+        !pattern.contains('/')
+            && self
+                .files
+                .iter()
+                .any(|f| f.file == decider.file && f.base.as_os_str().is_empty())
+            && !self
+                .files
+                .iter()
+                .flat_map(|f| &f.patterns)
+                .any(|p| p.text.starts_with('!'))
+    }
+
     /// Is `path` (relative to the root) ignored? As git: each leading folder is
     /// checked first, and an excluded folder excludes everything below it.
     pub fn check(&self, path: &Path, is_dir: bool) -> Verdict {
@@ -526,5 +547,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A root basename pattern with no negation anywhere decides every folder
+    /// alike; an anchored pattern, a nested file or any negation does not.
+    #[test]
+    fn only_root_basename_patterns_without_negations_ignore_everywhere() {
+        let everywhere = |files: &[(&str, &str)], probe: &str| {
+            let r = rules(files);
+            match r.check(Path::new(probe), false) {
+                Verdict::Ignored(decider) => r.ignores_everywhere(&decider),
+                other => panic!("{probe}: {other:?}"),
+            }
+        };
+        assert!(everywhere(&[(".gitignore", "*.pyc\n")], "m.pyc"));
+        assert!(everywhere(
+            &[(".gitignore", "__pycache__/\n")],
+            "__pycache__/m.pyc"
+        ));
+        assert!(!everywhere(&[(".gitignore", "/m.pyc\n")], "m.pyc"));
+        assert!(!everywhere(
+            &[(".gitignore", "__pycache__/m.pyc\n")],
+            "__pycache__/m.pyc"
+        ));
+        assert!(!everywhere(
+            &[(".gitignore", "*.pyc\n!keep.pyc\n")],
+            "m.pyc"
+        ));
+        assert!(!everywhere(
+            &[(".gitignore", "*.pyc\n"), ("sub/.gitignore", "!*.pyc\n")],
+            "m.pyc"
+        ));
+        assert!(!everywhere(&[("sub/.gitignore", "*.pyc\n")], "sub/m.pyc"));
     }
 }

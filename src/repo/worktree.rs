@@ -233,7 +233,11 @@ impl Worktree {
                 }
             }
         };
-        // Two halves on two threads: this is a hash lookup per cache.
+        // Two halves on two threads: this is a hash lookup per cache, worth a
+        // thread only when there are many.
+        if self.caches.len() < 4096 {
+            return resolve(&mut self.caches);
+        }
         let middle = self.caches.len() / 2;
         let (first, second) = self.caches.split_at_mut(middle);
         std::thread::scope(|s| {

@@ -82,6 +82,13 @@ fn coverage(
     for name in probe_names(probes, env.settings, &ignores.probe_tag) {
         let entry = entries.iter().find(|e| entry_ignores(e, &name));
         let mut committed = Checker::new(&ignores.committed);
+        // Ignored at the root by a pattern that ignores it in every folder: the
+        // verdict is the same everywhere, asked once.
+        if let Verdict::Ignored(decider) = committed.check(&name, false) {
+            if ignores.committed.ignores_everywhere(&decider) {
+                continue;
+            }
+        }
         let mut on_disk = ignores.on_disk.as_ref().map(Checker::new);
         let fixed_rules = entry.map(|e| {
             ignores

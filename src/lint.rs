@@ -211,15 +211,7 @@ pub fn lint(
     }
     let ignores = match (&worktree, want_ignores) {
         (Some(tree), true) => {
-            let in_index = |path: &Path| {
-                tracked.as_ref().is_some_and(|t| {
-                    let path = crate::paths::bytes_of(path);
-                    // The index is sorted by path bytes.
-                    t.entries
-                        .binary_search_by(|e| crate::paths::bytes_of(e).cmp(path))
-                        .is_ok()
-                })
-            };
+            let in_index = |path: &Path| tracked.as_ref().is_some_and(|t| t.contains(path));
             let tag = settings
                 .python_tags
                 .first()

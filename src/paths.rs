@@ -60,6 +60,101 @@ pub fn is_bytecode_name(name: &[u8]) -> bool {
     lower_ends(b".pyc") || lower_ends(b".pyo") || name.ends_with(b"$py.class")
 }
 
+/// Relative paths in one byte buffer: a million index entries are two
+/// allocations, not a million. Iterates as `&Path`, in the order pushed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PathList {
+    bytes: Vec<u8>,
+    /// Where each path ends in `bytes`; it starts where the one before ends.
+    ends: Vec<usize>,
+}
+
+impl PathList {
+    pub fn push(&mut self, path: &[u8]) {
+        self.bytes.extend_from_slice(path);
+        self.ends.push(self.bytes.len());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The bytes of the `i`th path.
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    pub fn last(&self) -> Option<&[u8]> {
+        self.len().checked_sub(1).map(|i| self.bytes(i))
+    }
+
+    pub fn iter(&self) -> PathIter<'_> {
+        PathIter {
+            list: self,
+            range: 0..self.len(),
+        }
+    }
+
+    /// Is `wanted` in the list? The list must be sorted by bytes (git's index is).
+    pub fn contains_sorted(&self, wanted: &[u8]) -> bool {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.bytes(middle).cmp(wanted) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+    }
+}
+
+impl<'a> IntoIterator for &'a PathList {
+    type Item = &'a Path;
+    type IntoIter = PathIter<'a>;
+
+    fn into_iter(self) -> PathIter<'a> {
+        self.iter()
+    }
+}
+
+/// The paths of a [`PathList`], in order.
+pub struct PathIter<'a> {
+    list: &'a PathList,
+    range: std::ops::Range<usize>,
+}
+
+impl<'a> Iterator for PathIter<'a> {
+    type Item = &'a Path;
+
+    fn next(&mut self) -> Option<&'a Path> {
+        self.range.next().map(|i| path(self.list.bytes(i)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.range.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for PathIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.range.next_back().map(|i| path(self.list.bytes(i)))
+    }
+}
+
+impl ExactSizeIterator for PathIter<'_> {}
+
 /// Render a relative path for people and JSON: `/`-separated on every platform,
 /// with bytes that are not UTF-8 written as `\xNN` so the exact name stays
 /// recoverable; `.` for the root.
@@ -123,5 +218,31 @@ mod tests {
         assert_eq!(display_path(Path::new("a/é.pyc")), "a/é.pyc");
         #[cfg(unix)]
         assert_eq!(display_path(path(b"bad\xE9.pyc")), "bad\\xE9.pyc");
+    }
+
+    #[test]
+    fn path_lists_keep_order_and_find_sorted_paths() {
+        let mut list = PathList::default();
+        assert!(list.is_empty() && list.last().is_none());
+        for p in [&b"a"[..], b"a/b.pyc", b"", b"c d"] {
+            list.push(p);
+        }
+        assert_eq!(list.len(), 4);
+        assert_eq!(list.bytes(0), b"a");
+        assert_eq!(list.bytes(1), b"a/b.pyc");
+        assert_eq!(list.bytes(2), b"");
+        assert_eq!(list.last(), Some(&b"c d"[..]));
+        let back: Vec<&[u8]> = list.iter().rev().map(bytes_of).collect();
+        assert_eq!(back, vec![&b"c d"[..], b"", b"a/b.pyc", b"a"]);
+        let mut sorted = PathList::default();
+        for p in ["a", "b/c", "b/d", "e", "f/g/h"] {
+            sorted.push(p.as_bytes());
+        }
+        for p in ["a", "b/c", "b/d", "e", "f/g/h"] {
+            assert!(sorted.contains_sorted(p.as_bytes()), "{p}");
+        }
+        for p in ["", "0", "b", "b/cc", "e/", "z"] {
+            assert!(!sorted.contains_sorted(p.as_bytes()), "{p}");
+        }
     }
 }

@@ -68,11 +68,7 @@ impl Settings {
         if self.ignore_entries_configured {
             return self.ignore_entries.clone();
         }
-        let tracks_pyd = tracked.is_some_and(|t| {
-            t.entries
-                .iter()
-                .any(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pyd")))
-        });
+        let tracks_pyd = tracked.is_some_and(|t| t.tracks_pyd);
         DEFAULT_IGNORE_ENTRIES
             .iter()
             .map(|e| {

@@ -194,7 +194,7 @@ fn verify_untracked(root: &Root, action: Action, recursive: bool, applied: &mut 
     let entries: std::collections::HashSet<&Path> = if recursive {
         Default::default()
     } else {
-        index.entries.iter().map(PathBuf::as_path).collect()
+        index.entries.iter().collect()
     };
     let still = |path: &PathBuf| {
         if recursive {

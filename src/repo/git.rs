@@ -1,8 +1,9 @@
 //! The few git commands pyhygiene runs. One process per question, never per file.
 
 use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use crate::error::Error;
 use crate::paths::path_buf;
@@ -26,6 +27,55 @@ where
         });
     }
     Ok(output)
+}
+
+/// Run git in `dir` and hand its output to `parse` as it is written, failing on
+/// a non-zero exit. Standard error is collected on the side (a full pipe must not
+/// stop git while we read).
+pub fn stream<I, S, T>(
+    dir: &Path,
+    args: I,
+    parse: impl FnOnce(&mut dyn BufRead) -> std::io::Result<T>,
+) -> Result<T, Error>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let mut child = command(dir)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(Error::GitSpawn)?;
+    let (stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
+    let errors = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        if let Some(stderr) = stderr.as_mut() {
+            let _ = stderr.read_to_end(&mut text);
+        }
+        text
+    });
+    let parsed = stdout.map(|out| parse(&mut BufReader::with_capacity(1 << 16, out)));
+    let status = child.wait().map_err(Error::GitSpawn)?;
+    let stderr = errors.join().unwrap_or_default();
+    let failed = |message: String| Error::Git {
+        args: args
+            .iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" "),
+        message,
+    };
+    if !status.success() {
+        return Err(failed(String::from_utf8_lossy(&stderr).trim().to_owned()));
+    }
+    match parsed {
+        Some(Ok(parsed)) => Ok(parsed),
+        Some(Err(err)) => Err(failed(format!("reading its output: {err}"))),
+        None => Err(failed("no output".into())),
+    }
 }
 
 /// Git's environment variables that hold paths, relative to where the user ran us.

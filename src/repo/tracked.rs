@@ -2,19 +2,23 @@
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::paths::{bytes_of, name_bytes, path_buf};
+use crate::paths::{bytes_of, name_bytes, split_last, PathList};
 use crate::repo::git;
 
 /// Index entries (committed or staged, including files deleted from disk but still
 /// staged), relative to the root. Submodules are not descended into.
 #[derive(Debug, Default)]
 pub struct Tracked {
-    pub entries: Vec<PathBuf>,
+    /// Sorted by bytes, as git lists them.
+    pub entries: PathList,
     /// Committed virtual environments, outermost only.
     pub virtualenvs: Vec<Virtualenv>,
+    /// Some entry is a `.pyd` extension module (any case).
+    pub tracks_pyd: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,15 +32,25 @@ pub struct Virtualenv {
 const GITLINK_MODE: &[u8] = b"160000";
 
 impl Tracked {
+    /// Parsed while git writes it: the listing (twice the size of the paths) is
+    /// never held whole.
     pub fn read(root: &Path) -> Result<Tracked, Error> {
-        let output = git::run(root, ["ls-files", "-z", "--stage"])?;
-        Ok(Tracked::parse(&output.stdout))
+        git::stream(root, ["ls-files", "-z", "--stage"], |out| {
+            Tracked::parse(out)
+        })
     }
 
     /// Parse `git ls-files -z --stage`: `<mode> <object> <stage>\t<path>\0`.
-    pub fn parse(stdout: &[u8]) -> Tracked {
-        let mut entries = Vec::new();
-        for record in stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+    pub fn parse(mut stdout: impl BufRead) -> std::io::Result<Tracked> {
+        let mut entries = PathList::default();
+        let mut tracks_pyd = false;
+        let mut record = Vec::new();
+        loop {
+            record.clear();
+            if stdout.read_until(0, &mut record)? == 0 {
+                break;
+            }
+            let record = record.strip_suffix(&[0]).unwrap_or(&record);
             let Some(tab) = record.iter().position(|b| *b == b'\t') else {
                 continue;
             };
@@ -45,16 +59,26 @@ impl Tracked {
                 continue;
             }
             // Conflicted files appear once per stage; git lists them together.
-            let last: Option<&PathBuf> = entries.last();
-            if last.map(|p| bytes_of(p)) != Some(path) {
-                entries.push(path_buf(path));
+            if entries.last() != Some(path) {
+                let name = split_last(path).1;
+                // `.pyd` alone is a hidden file without an extension.
+                tracks_pyd |=
+                    name.len() > 4 && name[name.len() - 4..].eq_ignore_ascii_case(b".pyd");
+                entries.push(path);
             }
         }
+        entries.shrink_to_fit();
         let virtualenvs = find_virtualenvs(&entries);
-        Tracked {
+        Ok(Tracked {
             entries,
             virtualenvs,
-        }
+            tracks_pyd,
+        })
+    }
+
+    /// Is this path (relative to the root) in the index?
+    pub fn contains(&self, path: &Path) -> bool {
+        self.entries.contains_sorted(bytes_of(path))
     }
 
     /// The committed virtual environment this path lies in, if any.
@@ -67,7 +91,7 @@ impl Tracked {
 
 /// Folders holding a tracked `pyvenv.cfg`, or a tracked `bin/activate`
 /// (`Scripts/activate`) beside a tracked `lib/python*/site-packages` (`Lib/site-packages`).
-fn find_virtualenvs(entries: &[PathBuf]) -> Vec<Virtualenv> {
+fn find_virtualenvs(entries: &PathList) -> Vec<Virtualenv> {
     let mut roots: BTreeSet<PathBuf> = BTreeSet::new();
     let mut activators: BTreeSet<&Path> = BTreeSet::new();
     let mut site_packages: BTreeSet<&Path> = BTreeSet::new();
@@ -165,21 +189,39 @@ mod tests {
     fn parses_raw_names_and_skips_submodules() {
         let mut raw = index(&[b"a b.pyc", b"caf\xe9.pyc", b"tab\there.py"]);
         raw.extend_from_slice(b"160000 e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 0\tvendor/sub\0");
-        let tracked = Tracked::parse(&raw);
+        let tracked = Tracked::parse(&raw[..]).unwrap();
+        let entries: Vec<&Path> = tracked.entries.iter().collect();
+        let path = crate::paths::path;
         assert_eq!(
-            tracked.entries,
+            entries,
             vec![
-                PathBuf::from("a b.pyc"),
-                crate::paths::path_buf(b"caf\xe9.pyc"),
-                PathBuf::from("tab\there.py"),
+                path(b"a b.pyc"),
+                path(b"caf\xe9.pyc"),
+                path(b"tab\there.py")
             ]
         );
+        assert!(!tracked.tracks_pyd);
+        for (pyd, tracks) in [
+            (&b"ext/m.cp311-win_amd64.PYD"[..], true),
+            (b"m.pyd", true),
+            (b"a/.pyd", false),
+            (b"m.pyd.txt", false),
+        ] {
+            assert_eq!(
+                Tracked::parse(&index(&[pyd])[..]).unwrap().tracks_pyd,
+                tracks
+            );
+        }
     }
 
     #[test]
     fn conflicted_entries_appear_once() {
         let raw = b"100644 aaaa 1\tm.pyc\x00100644 bbbb 2\tm.pyc\x00100644 cccc 3\tm.pyc\x00";
-        assert_eq!(Tracked::parse(raw).entries, vec![PathBuf::from("m.pyc")]);
+        let tracked = Tracked::parse(&raw[..]).unwrap();
+        assert_eq!(
+            tracked.entries.iter().collect::<Vec<_>>(),
+            vec![Path::new("m.pyc")]
+        );
     }
 
     #[test]
@@ -194,7 +236,7 @@ mod tests {
             b"tools/bin/activate",
             b"tools/readme.txt",
         ]);
-        let tracked = Tracked::parse(&raw);
+        let tracked = Tracked::parse(&raw[..]).unwrap();
         assert_eq!(
             tracked.virtualenvs,
             vec![

@@ -27,7 +27,7 @@ impl Worktree {
             };
             let mut magic = [0u8; 4];
             if let Ok(len) = dir.read_head(bytes_of(&cache.path), &mut magic) {
-                cache.head = Some(Ok(magic[..len].to_vec()));
+                cache.facts().head = Some(Ok(magic[..len].to_vec()));
             }
         }
     }
@@ -42,9 +42,8 @@ impl Worktree {
         for (i, c) in self.caches.iter_mut().enumerate() {
             let live = c.owner.is_some() && c.is_file && parent_is_pycache(bytes_of(&c.path));
             if !live {
-                c.head = None;
-                c.source_stat = None;
-            } else if c.head.is_none() || c.source_stat.is_none() {
+                c.read = None;
+            } else if c.head().is_none() || c.source_stat().is_none() {
                 wanted.push(i);
             }
         }
@@ -52,7 +51,7 @@ impl Worktree {
             self.read_wanted(root, wanted);
         }
         for cache in &self.caches {
-            if let Some(Err(err)) = &cache.head {
+            if let Some(Err(err)) = cache.head() {
                 self.errors.push(format!("{}: {err}", cache.path.display()));
             }
         }
@@ -110,8 +109,9 @@ impl Worktree {
             mine
         });
         for (i, head, stat) in results {
-            self.caches[i].head = Some(head);
-            self.caches[i].source_stat = stat;
+            let facts = self.caches[i].facts();
+            facts.head = Some(head);
+            facts.source_stat = stat;
         }
     }
 
@@ -120,7 +120,9 @@ impl Worktree {
     pub(crate) fn hash_checked_sources(&mut self, root: &Path) {
         for i in 0..self.caches.len() {
             let file = &self.caches[i];
-            let Some(Ok(head)) = &file.head else { continue };
+            let Some(Ok(head)) = file.head() else {
+                continue;
+            };
             let Ok(header) = pyc::parse_header(head) else {
                 continue;
             };
@@ -134,7 +136,7 @@ impl Worktree {
                 continue;
             };
             if let Ok(source) = std::fs::read(root.join(owner)) {
-                self.caches[i].source_hash = Some(pyc::source_hash(header.magic, &source));
+                self.caches[i].facts().source_hash = Some(pyc::source_hash(header.magic, &source));
             }
         }
     }

@@ -43,16 +43,24 @@ pub struct CacheFile {
     pub is_symlink: bool,
     /// A regular file (not a symlink, folder, pipe or device): only these are read.
     pub is_file: bool,
-    /// Up to the first 16 bytes, when headers were asked for; `Err` when unreadable.
-    pub head: Option<Result<Vec<u8>, String>>,
     /// The existing source that owns it (CPython's naming), resolved after the walk.
     pub owner: Option<PathBuf>,
     /// What its name says (`None`: not bytecode by name), parsed once after the walk.
     pub kind: Option<pyc::CacheKind>,
+    /// What was read beyond its name, when a rule asked: boxed, so the many caches
+    /// of a run that reads nothing stay small.
+    pub read: Option<Box<ReadFacts>>,
+}
+
+/// What the header readers learn of one cache (PYH202, PYH205).
+#[derive(Debug, Clone, Default)]
+pub struct ReadFacts {
+    /// Up to the first 16 bytes; `Err` when unreadable.
+    pub head: Option<Result<Vec<u8>, String>>,
     /// Its owner's mtime and size, read with the header.
     pub source_stat: Option<SourceStat>,
     /// For a checked-hash pyc whose source exists: the source's hash as CPython
-    /// computes it with this file's magic (only when headers were asked for).
+    /// computes it with this file's magic.
     pub source_hash: Option<[u8; 8]>,
     /// Stat of the first source candidate found while walking (its index among the
     /// candidates), kept as `source_stat` if that candidate turns out to be the owner.
@@ -60,6 +68,24 @@ pub struct CacheFile {
 }
 
 impl CacheFile {
+    /// Its first bytes, when read.
+    pub fn head(&self) -> Option<&Result<Vec<u8>, String>> {
+        self.read.as_ref()?.head.as_ref()
+    }
+
+    pub fn source_stat(&self) -> Option<SourceStat> {
+        self.read.as_ref()?.source_stat
+    }
+
+    pub fn source_hash(&self) -> Option<[u8; 8]> {
+        self.read.as_ref()?.source_hash
+    }
+
+    /// The facts to fill in.
+    pub(crate) fn facts(&mut self) -> &mut ReadFacts {
+        self.read.get_or_insert_with(Box::default)
+    }
+
     /// A cache no import can use: in `__pycache__` without a source to own it, an
     /// interrupted-write leftover, or a `.pyc` name CPython never writes there.
     pub fn is_orphan(&self) -> bool {
@@ -214,7 +240,7 @@ impl Worktree {
                 };
                 cache.kind = Some(parsed.kind());
                 let dir = if in_pycache { grandparent } else { parent };
-                let probe = cache.probe.take();
+                let probe = cache.read.as_mut().and_then(|r| r.probe.take());
                 candidate.clear();
                 candidate.extend_from_slice(dir);
                 if !dir.is_empty() {
@@ -227,7 +253,9 @@ impl Worktree {
                     candidate.extend_from_slice(suffix);
                     if has(candidate.as_slice()) {
                         cache.owner = Some(path_of(&candidate));
-                        cache.source_stat = probe.filter(|(i, _)| *i == index).map(|(_, s)| s);
+                        if let Some(read) = cache.read.as_mut() {
+                            read.source_stat = probe.filter(|(i, _)| *i == index).map(|(_, s)| s);
+                        }
                         break;
                     }
                 }
@@ -520,12 +548,9 @@ impl Collector {
                 path: path_of(relative),
                 is_symlink: kind == Kind::Symlink,
                 is_file: kind == Kind::File,
-                head: None,
-                source_stat: None,
                 owner: None,
                 kind: None,
-                source_hash: None,
-                probe: None,
+                read: None,
             };
             if self.options.headers && in_pycache && kind == Kind::File {
                 read_while_walking(folder, name, &mut cache);
@@ -562,10 +587,11 @@ fn read_while_walking(folder: &Folder<'_>, name: &[u8], cache: &mut CacheFile) {
     let Some(parsed) = pyc::classify_bytes(name, true) else {
         return;
     };
-    cache.head = Some(read_head(folder.dir, name));
+    let facts = cache.facts();
+    facts.head = Some(read_head(folder.dir, name));
     // Sources sit beside `__pycache__`: `../name` from the folder we hold open.
     let mut up = b"../".to_vec();
-    cache.probe = parsed
+    facts.probe = parsed
         .candidate_parts()
         .enumerate()
         .find_map(|(i, (stem, suffix))| {

@@ -187,7 +187,7 @@ fn sourceless_message(r: &Resolved<'_>, stem: &[u8]) -> String {
         format!("module `{}`", String::from_utf8_lossy(stem))
     };
     let source = r.source_display();
-    let magic = match &r.file.head {
+    let magic = match r.file.head() {
         Some(Ok(head)) if head.len() == 4 && head[2..] == *b"\r\n" => {
             Some(u16::from_le_bytes([head[0], head[1]]))
         }
@@ -251,7 +251,7 @@ pub fn stale_bytecode(tree: &Worktree, _env: &Env<'_>, out: &mut Vec<Diagnostic>
             _ => continue,
         };
         let Some(owner) = r.owner else { continue }; // orphans are PYH201's
-        let Some(Ok(head)) = &r.file.head else {
+        let Some(Ok(head)) = r.file.head() else {
             continue;
         };
         let source = display_path(owner);
@@ -281,7 +281,7 @@ pub fn stale_bytecode(tree: &Worktree, _env: &Env<'_>, out: &mut Vec<Diagnostic>
         }
         let message = match header.validation {
             Validation::Timestamp { mtime, size } => {
-                let Some(stat) = r.file.source_stat else {
+                let Some(stat) = r.file.source_stat() else {
                     continue;
                 };
                 if header.is_stale_timestamp(stat.mtime, stat.size) != Some(true) {
@@ -303,7 +303,7 @@ pub fn stale_bytecode(tree: &Worktree, _env: &Env<'_>, out: &mut Vec<Diagnostic>
             Validation::Hash {
                 checked: true,
                 hash,
-            } => match r.file.source_hash {
+            } => match r.file.source_hash() {
                 Some(actual) if actual != hash => {
                     format!("stale: source hash in header differs from the hash of `{source}`")
                 }

@@ -1,5 +1,7 @@
 //! Findings as data: what rules produce and what reporters and the fixer consume.
 
+use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -112,7 +114,8 @@ pub struct Diagnostic {
     pub is_dir: bool,
     /// The path does not exist yet (the root `.gitignore` a fix would create).
     pub missing: bool,
-    pub message: String,
+    /// Static for the per-file findings there can be many of.
+    pub message: Cow<'static, str>,
     pub fix: Option<Fix>,
     pub location: Option<IgnoreLocation>,
     /// More folders this one finding stands for (PYH101 groups folders by cause);
@@ -123,7 +126,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A finding with the rule's default severity and fix; the engine applies the
     /// configured severity afterwards.
-    pub fn new(rule: Rule, path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub fn new(
+        rule: Rule,
+        path: impl Into<PathBuf>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         let meta = rule.meta();
         Diagnostic {
             rule,
@@ -176,12 +183,22 @@ impl Diagnostic {
         s
     }
 
-    /// Sort key that makes output deterministic regardless of walk order.
-    pub fn sort_key(&self) -> (Rule, &Path, &str) {
-        (self.rule, &self.path, &self.message)
+    /// The report's order, whatever the walk's: by rule, then path (as `Path`
+    /// orders, compared byte by byte), then message.
+    pub fn order(&self, other: &Diagnostic) -> Ordering {
+        self.rule
+            .cmp(&other.rule)
+            .then_with(|| crate::paths::cmp_paths(bytes_of(&self.path), bytes_of(&other.path)))
+            .then_with(|| self.message.cmp(&other.message))
+    }
+
+    /// The same finding twice (two rules' passes, or two reasons in one).
+    pub fn same_as(&self, other: &Diagnostic) -> bool {
+        self.rule == other.rule && self.path == other.path && self.message == other.message
     }
 }
 
+use crate::paths::bytes_of;
 pub use crate::paths::display_path;
 
 #[cfg(test)]

@@ -244,8 +244,8 @@ pub fn lint(
     };
     let mut diagnostics = run_rules(&sets, &env, &rules);
     diagnostics.retain(|d| scope.contains(d) && !settings.exclude.excludes(&d.path));
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    diagnostics.dedup_by(|a, b| a.sort_key() == b.sort_key());
+    diagnostics.sort_by(Diagnostic::order);
+    diagnostics.dedup_by(|a, b| a.same_as(b));
     Ok(Outcome {
         diagnostics,
         notes,

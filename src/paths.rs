@@ -155,6 +155,20 @@ impl DoubleEndedIterator for PathIter<'_> {
 
 impl ExactSizeIterator for PathIter<'_> {}
 
+/// Order relative paths as `Path` does (component by component), in one pass
+/// over the bytes: a separator sorts before every other byte, so `a/b` comes
+/// before `a-b` as the component `a` comes before `a-b`.
+pub fn cmp_paths(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let key = |b: u8| {
+        if b == b'/' || (cfg!(windows) && b == b'\\') {
+            0
+        } else {
+            u16::from(b) + 1
+        }
+    };
+    a.iter().map(|&b| key(b)).cmp(b.iter().map(|&b| key(b)))
+}
+
 /// Render a relative path for people and JSON: `/`-separated on every platform,
 /// with bytes that are not UTF-8 written as `\xNN` so the exact name stays
 /// recoverable; `.` for the root.
@@ -218,6 +232,24 @@ mod tests {
         assert_eq!(display_path(Path::new("a/é.pyc")), "a/é.pyc");
         #[cfg(unix)]
         assert_eq!(display_path(path(b"bad\xE9.pyc")), "bad\\xE9.pyc");
+    }
+
+    proptest::proptest! {
+        /// Byte order with separators first is `Path`'s component order, for the
+        /// clean relative paths git and the walk produce (no `.` or `..`).
+        #[test]
+        fn byte_order_is_path_order(
+            a in proptest::collection::vec("[a.-]{1,3}", 1..4),
+            b in proptest::collection::vec("[a.-]{1,3}", 1..4),
+        ) {
+            let (a, b) = (a.join("/"), b.join("/"));
+            proptest::prop_assume!(!a.split('/').chain(b.split('/')).any(|c| c == "." || c == ".."));
+            proptest::prop_assert_eq!(
+                cmp_paths(a.as_bytes(), b.as_bytes()),
+                Path::new(&a).cmp(Path::new(&b)),
+                "{} vs {}", a, b
+            );
+        }
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn deletion(rule: Rule, file: &CacheFile, message: String) -> Diagnostic {
         return diagnostic;
     };
     diagnostic.fix = None;
-    diagnostic.message.push_str(why);
+    diagnostic.message.to_mut().push_str(why);
     diagnostic
 }
 

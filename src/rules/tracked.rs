@@ -20,19 +20,16 @@ pub fn tracked_bytecode(tracked: &Tracked, env: &Env<'_>, out: &mut Vec<Diagnost
         if whole_envs && tracked.virtualenv_of(path).is_some() {
             continue;
         }
-        if let Some(what) = bytecode_kind(path) {
-            out.push(Diagnostic::new(
-                Rule::PYH001,
-                path,
-                format!("{what} is tracked by git"),
-            ));
+        if let Some(message) = bytecode_message(path) {
+            out.push(Diagnostic::new(Rule::PYH001, path, message));
         }
     }
 }
 
-/// What kind of bytecode a tracked path is, for the message. Byte tests only:
-/// this runs once per index entry.
-fn bytecode_kind(path: &Path) -> Option<&'static str> {
+/// The message for a tracked path that is bytecode: what kind it is. Byte tests
+/// only (this runs once per index entry), and a static message (there may be a
+/// finding per entry).
+fn bytecode_message(path: &Path) -> Option<&'static str> {
     let (parent, name) = split_last(crate::paths::bytes_of(path));
     if name.is_empty() {
         return None;
@@ -44,14 +41,14 @@ fn bytecode_kind(path: &Path) -> Option<&'static str> {
     let is_pyc = ends(b".pyc") || ends(b".pyo");
     if in_pycache {
         Some(if is_pyc {
-            "bytecode cache"
+            "bytecode cache is tracked by git"
         } else {
-            "file inside `__pycache__/`"
+            "file inside `__pycache__/` is tracked by git"
         })
     } else if is_pyc {
-        Some("legacy bytecode")
+        Some("legacy bytecode is tracked by git")
     } else if name.ends_with(b"$py.class") {
-        Some("Jython bytecode")
+        Some("Jython bytecode is tracked by git")
     } else {
         None
     }
@@ -144,21 +141,27 @@ mod tests {
     #[test]
     fn kinds() {
         assert_eq!(
-            bytecode_kind(Path::new("pkg/__pycache__/m.cpython-311.pyc")),
-            Some("bytecode cache")
-        );
-        assert_eq!(bytecode_kind(Path::new("m.pyc")), Some("legacy bytecode"));
-        assert_eq!(bytecode_kind(Path::new("m.pyo")), Some("legacy bytecode"));
-        assert_eq!(
-            bytecode_kind(Path::new("Foo$py.class")),
-            Some("Jython bytecode")
+            bytecode_message(Path::new("pkg/__pycache__/m.cpython-311.pyc")),
+            Some("bytecode cache is tracked by git")
         );
         assert_eq!(
-            bytecode_kind(Path::new("__pycache__/notes.txt")),
-            Some("file inside `__pycache__/`")
+            bytecode_message(Path::new("m.pyc")),
+            Some("legacy bytecode is tracked by git")
         );
-        assert_eq!(bytecode_kind(Path::new("notes.pyc.txt")), None);
-        assert_eq!(bytecode_kind(Path::new("pyc/readme.md")), None);
-        assert_eq!(bytecode_kind(Path::new("__pycache__")), None);
+        assert_eq!(
+            bytecode_message(Path::new("m.pyo")),
+            Some("legacy bytecode is tracked by git")
+        );
+        assert_eq!(
+            bytecode_message(Path::new("Foo$py.class")),
+            Some("Jython bytecode is tracked by git")
+        );
+        assert_eq!(
+            bytecode_message(Path::new("__pycache__/notes.txt")),
+            Some("file inside `__pycache__/` is tracked by git")
+        );
+        assert_eq!(bytecode_message(Path::new("notes.pyc.txt")), None);
+        assert_eq!(bytecode_message(Path::new("pyc/readme.md")), None);
+        assert_eq!(bytecode_message(Path::new("__pycache__")), None);
     }
 }

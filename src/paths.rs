@@ -173,21 +173,36 @@ pub fn cmp_paths(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
 /// with bytes that are not UTF-8 written as `\xNN` so the exact name stays
 /// recoverable; `.` for the root.
 pub fn display_path(path: &Path) -> String {
-    let bytes = bytes_of(path);
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
+    DisplayPath(path).to_string()
+}
+
+/// [`display_path`] written straight into a formatter (a report of many paths
+/// allocates none).
+pub struct DisplayPath<'a>(pub &'a Path);
+
+impl std::fmt::Display for DisplayPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes = bytes_of(self.0);
+        if bytes.is_empty() {
+            return f.write_str(".");
         }
+        for chunk in bytes.utf8_chunks() {
+            if cfg!(windows) {
+                for (i, part) in chunk.valid().split('\\').enumerate() {
+                    if i > 0 {
+                        f.write_str("/")?;
+                    }
+                    f.write_str(part)?;
+                }
+            } else {
+                f.write_str(chunk.valid())?;
+            }
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02X}")?;
+            }
+        }
+        Ok(())
     }
-    if cfg!(windows) {
-        out = out.replace('\\', "/");
-    }
-    if out.is_empty() {
-        out.push('.');
-    }
-    out
 }
 
 #[cfg(test)]

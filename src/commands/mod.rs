@@ -162,7 +162,7 @@ pub(crate) fn report(
     common: &CommonArgs,
 ) -> Result<(), Error> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     print_notes(outcome, common);
     match common.output_format {
         OutputFormat::Human => report::human::write(

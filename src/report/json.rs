@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::diagnostic::{display_path, Diagnostic};
 use crate::lint::Outcome;
+use crate::paths::DisplayPath;
 use crate::report::Summary;
 
 /// Bumped on any incompatible change of the document's shape.
@@ -22,6 +23,15 @@ struct Document<'a> {
     notes: &'a [String],
     /// What could not be read: when not empty, the run did not look everywhere.
     incomplete: &'a [String],
+}
+
+/// A path as reports show it, escaped into the document without a `String`.
+struct Shown<'a>(DisplayPath<'a>);
+
+impl Serialize for Shown<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
 }
 
 /// The findings, converted one at a time as they are written (no document in memory).
@@ -44,7 +54,7 @@ struct JsonDiagnostic<'a> {
     code: &'static str,
     name: &'static str,
     severity: &'static str,
-    path: String,
+    path: Shown<'a>,
     is_dir: bool,
     /// `false` for a file still to create (the root `.gitignore` a fix would add).
     exists: bool,
@@ -87,7 +97,7 @@ fn convert(d: &Diagnostic) -> JsonDiagnostic<'_> {
         code: d.rule.code(),
         name: d.rule.name(),
         severity: d.severity.as_str(),
-        path: display_path(&d.path),
+        path: Shown(DisplayPath(&d.path)),
         is_dir: d.is_dir,
         exists: !d.missing,
         message: &d.message,

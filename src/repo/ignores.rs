@@ -161,9 +161,12 @@ impl Pattern {
         self.matcher
             .get_or_init(|| {
                 let mut builder = GitignoreBuilder::new(Path::new("/").join(base));
-                // The line was accepted when the file was read.
-                let _ = builder.add_line(None, &self.text);
-                builder.build().unwrap_or_else(|_| Gitignore::empty())
+                // A malformed pattern matches nothing, as git skips patterns it
+                // cannot use.
+                match builder.add_line(None, &self.text) {
+                    Ok(_) => builder.build().unwrap_or_else(|_| Gitignore::empty()),
+                    Err(_) => Gitignore::empty(),
+                }
             })
             .matched(relative, is_dir)
     }
@@ -230,9 +233,6 @@ impl IgnoreRules {
     pub fn push(&mut self, base: PathBuf, file: PathBuf, bytes: &[u8]) {
         // A leading UTF-8 BOM is skipped, as git does.
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        // Parsing checks a line (nothing is compiled): a malformed pattern is
-        // skipped, as git skips patterns it cannot use.
-        let mut parser = GitignoreBuilder::new(Path::new("/").join(&base));
         let mut patterns = Vec::new();
         for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
             let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -240,14 +240,12 @@ impl IgnoreRules {
             if text.is_empty() || text.starts_with('#') {
                 continue;
             }
-            if parser.add_line(None, &text).is_ok() {
-                patterns.push(Pattern {
-                    line: index + 1,
-                    filter: Filter::of(&text),
-                    text: text.into_owned(),
-                    matcher: OnceLock::new(),
-                });
-            }
+            patterns.push(Pattern {
+                line: index + 1,
+                filter: Filter::of(&text),
+                text: text.into_owned(),
+                matcher: OnceLock::new(),
+            });
         }
         self.files.push(IgnoreFile {
             base,
@@ -579,5 +577,22 @@ mod tests {
             "m.pyc"
         ));
         assert!(!everywhere(&[("sub/.gitignore", "*.pyc\n")], "sub/m.pyc"));
+    }
+
+    /// A pattern git cannot use matches nothing; the lines after it keep their
+    /// numbers.
+    #[test]
+    fn malformed_patterns_match_nothing() {
+        assert!(GitignoreBuilder::new("/").add_line(None, "a{b").is_err());
+        let r = rules(&[(".gitignore", "a{b\n*.pyc\n")]);
+        assert_eq!(r.check(Path::new("a{b"), false), Verdict::Unmatched);
+        assert_eq!(
+            r.check(Path::new("m.pyc"), false),
+            Verdict::Ignored(Decider {
+                file: ".gitignore".into(),
+                line: 2,
+                pattern: "*.pyc".into()
+            })
+        );
     }
 }

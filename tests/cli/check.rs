@@ -419,3 +419,22 @@ fn tracked_pyd_keeps_extension_modules_visible() {
     let text = std::fs::read_to_string(repo.path(".gitignore")).unwrap();
     assert_eq!(text, "# added by pyhygiene\n__pycache__/\n*.py[co]\n");
 }
+
+/// The index is read while git writes it; when git fails, the run fails with
+/// git's own words and exit 2, whatever was read before.
+#[test]
+fn a_corrupt_index_is_an_error_with_gits_message() {
+    let repo = Repo::new();
+    repo.write("m.py", "").add(&["."]);
+    std::fs::write(repo.path(".git/index"), b"garbage").unwrap();
+    let run = repo.run(["check"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "git ls-files -z --stage failed: fatal: .git/index: index file smaller than expected"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+}

@@ -205,6 +205,22 @@ pub use crate::paths::display_path;
 mod tests {
     use super::*;
 
+    /// Reports order by rule, then path as `Path` orders it, then message; a
+    /// finding equal in all three is one finding.
+    #[test]
+    fn order_and_sameness() {
+        let d = |rule, path: &str, message: &'static str| Diagnostic::new(rule, path, message);
+        let a = d(Rule::PYH001, "a/b.pyc", "x");
+        assert!(a.same_as(&a.clone()));
+        assert!(!a.same_as(&d(Rule::PYH002, "a/b.pyc", "x")));
+        assert!(!a.same_as(&d(Rule::PYH001, "a/c.pyc", "x")));
+        assert!(!a.same_as(&d(Rule::PYH001, "a/b.pyc", "y")));
+        assert_eq!(a.order(&a.clone()), Ordering::Equal);
+        assert_eq!(a.order(&d(Rule::PYH002, "a", "x")), Ordering::Less);
+        assert_eq!(a.order(&d(Rule::PYH001, "a-b.pyc", "x")), Ordering::Less);
+        assert_eq!(a.order(&d(Rule::PYH001, "a/b.pyc", "w")), Ordering::Greater);
+    }
+
     /// Annotations point at files that exist: a folder or a file still to create
     /// has none, an ignore file's line only when it is known.
     #[test]

@@ -275,6 +275,7 @@ mod tests {
             list.push(p);
         }
         assert_eq!(list.len(), 4);
+        assert!(!list.is_empty());
         assert_eq!(list.bytes(0), b"a");
         assert_eq!(list.bytes(1), b"a/b.pyc");
         assert_eq!(list.bytes(2), b"");

@@ -267,6 +267,19 @@ mod tests {
         }
     }
 
+    /// On Unix a backslash is part of a name, not a separator.
+    #[cfg(unix)]
+    #[test]
+    fn backslash_is_a_name_byte_on_unix() {
+        for (a, b) in [("a\\b", "a-b"), ("a\\b", "a/b"), ("a", "a\\")] {
+            assert_eq!(
+                cmp_paths(a.as_bytes(), b.as_bytes()),
+                Path::new(a).cmp(Path::new(b)),
+                "{a} vs {b}"
+            );
+        }
+    }
+
     #[test]
     fn path_lists_keep_order_and_find_sorted_paths() {
         let mut list = PathList::default();
@@ -276,6 +289,10 @@ mod tests {
         }
         assert_eq!(list.len(), 4);
         assert!(!list.is_empty());
+        let mut iter = list.iter();
+        assert_eq!((iter.len(), iter.size_hint()), (4, (4, Some(4))));
+        iter.next_back();
+        assert_eq!(iter.len(), 3);
         assert_eq!(list.bytes(0), b"a");
         assert_eq!(list.bytes(1), b"a/b.pyc");
         assert_eq!(list.bytes(2), b"");

@@ -176,6 +176,20 @@ pub fn display_path(path: &Path) -> String {
     DisplayPath(path).to_string()
 }
 
+/// `text` with Windows' `\\` separators written as `/` (`windows`), else as is.
+fn write_separated(f: &mut impl std::fmt::Write, text: &str, windows: bool) -> std::fmt::Result {
+    if !windows {
+        return f.write_str(text);
+    }
+    for (i, part) in text.split('\\').enumerate() {
+        if i > 0 {
+            f.write_str("/")?;
+        }
+        f.write_str(part)?;
+    }
+    Ok(())
+}
+
 /// [`display_path`] written straight into a formatter (a report of many paths
 /// allocates none).
 pub struct DisplayPath<'a>(pub &'a Path);
@@ -187,16 +201,7 @@ impl std::fmt::Display for DisplayPath<'_> {
             return f.write_str(".");
         }
         for chunk in bytes.utf8_chunks() {
-            if cfg!(windows) {
-                for (i, part) in chunk.valid().split('\\').enumerate() {
-                    if i > 0 {
-                        f.write_str("/")?;
-                    }
-                    f.write_str(part)?;
-                }
-            } else {
-                f.write_str(chunk.valid())?;
-            }
+            write_separated(f, chunk.valid(), cfg!(windows))?;
             for b in chunk.invalid() {
                 write!(f, "\\x{b:02X}")?;
             }
@@ -263,6 +268,33 @@ mod tests {
                 cmp_paths(a.as_bytes(), b.as_bytes()),
                 Path::new(&a).cmp(Path::new(&b)),
                 "{} vs {}", a, b
+            );
+        }
+    }
+
+    #[test]
+    fn windows_separators_are_shown_as_slashes() {
+        let shown = |text: &str, windows: bool| {
+            let mut out = String::new();
+            write_separated(&mut out, text, windows).unwrap();
+            out
+        };
+        assert_eq!(
+            shown(r"pkg\__pycache__\m.pyc", true),
+            "pkg/__pycache__/m.pyc"
+        );
+        assert_eq!(shown(r"\a\", true), "/a/");
+        assert_eq!(shown(r"a\b", false), r"a\b");
+    }
+
+    /// Control bytes order as name bytes, after the separator.
+    #[test]
+    fn control_bytes_order_after_the_separator() {
+        for (a, b) in [("a\x01", "a/b"), ("a/\x01", "a/b"), ("a\x01b", "a\x02")] {
+            assert_eq!(
+                cmp_paths(a.as_bytes(), b.as_bytes()),
+                Path::new(a).cmp(Path::new(b)),
+                "{a:?} vs {b:?}"
             );
         }
     }

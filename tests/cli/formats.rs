@@ -62,6 +62,19 @@ fn sarif_is_written_with_sorted_keys_and_pretty_layout() {
     assert!(results
         .iter()
         .any(|r| r["locations"][0].get("logicalLocations").is_some()));
+    let messages: Vec<&str> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "PYH001")
+        .map(|r| r["message"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "café.pyc: legacy bytecode is tracked by git",
+            "my pkg/__pycache__/gone.cpython-311.pyc: bytecode cache is tracked by git",
+            "my pkg/__pycache__/m.cpython-311.pyc: bytecode cache is tracked by git",
+        ]
+    );
     assert_eq!(
         run.stdout,
         serde_json::to_string_pretty(&tree).unwrap() + "\n"

@@ -140,28 +140,23 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert_eq!(
-            bytecode_message(Path::new("pkg/__pycache__/m.cpython-311.pyc")),
-            Some("bytecode cache is tracked by git")
-        );
-        assert_eq!(
-            bytecode_message(Path::new("m.pyc")),
-            Some("legacy bytecode is tracked by git")
-        );
-        assert_eq!(
-            bytecode_message(Path::new("m.pyo")),
-            Some("legacy bytecode is tracked by git")
-        );
-        assert_eq!(
-            bytecode_message(Path::new("Foo$py.class")),
-            Some("Jython bytecode is tracked by git")
-        );
-        assert_eq!(
-            bytecode_message(Path::new("__pycache__/notes.txt")),
-            Some("file inside `__pycache__/` is tracked by git")
-        );
-        assert_eq!(bytecode_message(Path::new("notes.pyc.txt")), None);
-        assert_eq!(bytecode_message(Path::new("pyc/readme.md")), None);
-        assert_eq!(bytecode_message(Path::new("__pycache__")), None);
+        for (path, message) in [
+            (
+                "pkg/__pycache__/m.cpython-311.pyc",
+                Some("bytecode cache is tracked by git"),
+            ),
+            ("m.pyc", Some("legacy bytecode is tracked by git")),
+            ("m.pyo", Some("legacy bytecode is tracked by git")),
+            ("Foo$py.class", Some("Jython bytecode is tracked by git")),
+            (
+                "__pycache__/notes.txt",
+                Some("file inside `__pycache__/` is tracked by git"),
+            ),
+            ("notes.pyc.txt", None),
+            ("pyc/readme.md", None),
+            ("__pycache__", None),
+        ] {
+            assert_eq!(bytecode_message(Path::new(path)), message, "{path}");
+        }
     }
 }

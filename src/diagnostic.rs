@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::paths::{bytes_of, DisplayPath};
 use crate::registry::Rule;
 
 /// How bad a finding is; decides the exit code together with `fail-on`.
@@ -176,11 +177,22 @@ impl Diagnostic {
 
     /// The path as reports print it: `/`-separated, non-UTF-8 bytes escaped.
     pub fn display_path(&self) -> String {
-        let mut s = display_path(&self.path);
-        if self.is_dir {
-            s.push('/');
+        self.shown_path().to_string()
+    }
+
+    /// [`Diagnostic::display_path`], written into a formatter; a folder ends in `/`.
+    pub fn shown_path(&self) -> impl std::fmt::Display + '_ {
+        struct Shown<'a>(&'a Diagnostic);
+        impl std::fmt::Display for Shown<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", DisplayPath(&self.0.path))?;
+                if self.0.is_dir {
+                    f.write_str("/")?;
+                }
+                Ok(())
+            }
         }
-        s
+        Shown(self)
     }
 
     /// The report's order, whatever the walk's: by rule, then path (as `Path`
@@ -198,7 +210,6 @@ impl Diagnostic {
     }
 }
 
-use crate::paths::bytes_of;
 pub use crate::paths::display_path;
 
 #[cfg(test)]

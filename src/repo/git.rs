@@ -17,16 +17,24 @@ where
     let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
     let output = command(dir).args(&args).output().map_err(Error::GitSpawn)?;
     if !output.status.success() {
-        return Err(Error::Git {
-            args: args
-                .iter()
-                .map(|a| a.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join(" "),
-            message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        });
+        return Err(failure(
+            &args,
+            String::from_utf8_lossy(&output.stderr).trim(),
+        ));
     }
     Ok(output)
+}
+
+/// A git command that failed: its arguments and what went wrong.
+fn failure(args: &[std::ffi::OsString], message: impl Into<String>) -> Error {
+    Error::Git {
+        args: args
+            .iter()
+            .map(|a| a.to_string_lossy())
+            .collect::<Vec<_>>()
+            .join(" "),
+        message: message.into(),
+    }
 }
 
 /// Run git in `dir` and hand its output to `parse` as it is written, failing on
@@ -49,33 +57,20 @@ where
         .stderr(Stdio::piped())
         .spawn()
         .map_err(Error::GitSpawn)?;
-    let (stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
     let errors = std::thread::spawn(move || {
         let mut text = Vec::new();
-        if let Some(stderr) = stderr.as_mut() {
-            let _ = stderr.read_to_end(&mut text);
-        }
+        let _ = stderr.read_to_end(&mut text);
         text
     });
-    let parsed = stdout.map(|out| parse(&mut BufReader::with_capacity(1 << 16, out)));
+    let parsed = parse(&mut BufReader::with_capacity(1 << 16, stdout));
     let status = child.wait().map_err(Error::GitSpawn)?;
     let stderr = errors.join().unwrap_or_default();
-    let failed = |message: String| Error::Git {
-        args: args
-            .iter()
-            .map(|a| a.to_string_lossy())
-            .collect::<Vec<_>>()
-            .join(" "),
-        message,
-    };
     if !status.success() {
-        return Err(failed(String::from_utf8_lossy(&stderr).trim().to_owned()));
+        return Err(failure(&args, String::from_utf8_lossy(&stderr).trim()));
     }
-    match parsed {
-        Some(Ok(parsed)) => Ok(parsed),
-        Some(Err(err)) => Err(failed(format!("reading its output: {err}"))),
-        None => Err(failed("no output".into())),
-    }
+    parsed.map_err(|err| failure(&args, format!("reading its output: {err}")))
 }
 
 /// Git's environment variables that hold paths, relative to where the user ran us.

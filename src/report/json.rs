@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::diagnostic::{display_path, Diagnostic};
 use crate::lint::Outcome;
 use crate::paths::DisplayPath;
-use crate::report::Summary;
+use crate::report::{Displayed, Summary};
 
 /// Bumped on any incompatible change of the document's shape.
 pub const FORMAT_VERSION: u32 = 1;
@@ -23,15 +23,6 @@ struct Document<'a> {
     notes: &'a [String],
     /// What could not be read: when not empty, the run did not look everywhere.
     incomplete: &'a [String],
-}
-
-/// A path as reports show it, escaped into the document without a `String`.
-struct Shown<'a>(DisplayPath<'a>);
-
-impl Serialize for Shown<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
-    }
 }
 
 /// The findings, converted one at a time as they are written (no document in memory).
@@ -54,7 +45,7 @@ struct JsonDiagnostic<'a> {
     code: &'static str,
     name: &'static str,
     severity: &'static str,
-    path: Shown<'a>,
+    path: Displayed<DisplayPath<'a>>,
     is_dir: bool,
     /// `false` for a file still to create (the root `.gitignore` a fix would add).
     exists: bool,
@@ -97,7 +88,7 @@ fn convert(d: &Diagnostic) -> JsonDiagnostic<'_> {
         code: d.rule.code(),
         name: d.rule.name(),
         severity: d.severity.as_str(),
-        path: Shown(DisplayPath(&d.path)),
+        path: Displayed(DisplayPath(&d.path)),
         is_dir: d.is_dir,
         exists: !d.missing,
         message: &d.message,

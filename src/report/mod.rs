@@ -7,6 +7,16 @@ pub mod sarif;
 
 use crate::diagnostic::{Diagnostic, Safety, Severity};
 
+/// A `Display` value serialized as a string: formatted straight into the
+/// document, no `String` per value (JSON and SARIF write one per finding).
+pub struct Displayed<T>(pub T);
+
+impl<T: std::fmt::Display> serde::Serialize for Displayed<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
 /// Counts for summary lines.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {

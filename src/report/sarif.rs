@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::paths::bytes_of;
 use crate::registry::Rule;
+use crate::report::Displayed;
 
 pub fn write(
     out: &mut dyn Write,
@@ -172,7 +173,7 @@ impl Serialize for Results<'_> {
 struct SarifResult<'a> {
     level: &'static str,
     locations: [Location; 1],
-    message: Text<Message<'a>>,
+    message: Text<Displayed<Message<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     properties: Option<ResultProperties>,
     rule_id: &'static str,
@@ -223,15 +224,9 @@ struct ResultProperties {
 /// `<path>: <message>`, formatted straight into the stream.
 struct Message<'a>(&'a Diagnostic);
 
-impl Serialize for Message<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
 impl fmt::Display for Message<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.0.display_path(), self.0.message)
+        write!(f, "{}: {}", self.0.shown_path(), self.0.message)
     }
 }
 
@@ -291,7 +286,9 @@ fn result(d: &Diagnostic) -> SarifResult<'_> {
     SarifResult {
         level: level(d.severity),
         locations: [location],
-        message: Text { text: Message(d) },
+        message: Text {
+            text: Displayed(Message(d)),
+        },
         properties: d.fix.as_ref().map(|fix| ResultProperties {
             fix: fix.kind.as_str(),
             fix_safety: fix.safety.as_str(),
